@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CmsConfig(AppConfig):
+    """The Wagtail site shell: the home page and, later, standard pages and site settings."""
+
+    name = "cms"
+    verbose_name = _("Site")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LiveConfig(AppConfig):
+    """Channels: WebSocket routing and consumers (the live class chat)."""
+
+    name = "live"
+    verbose_name = _("Live")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,118 @@
+"""The programme's roles, declared in one place.
+
+A role is a Django group whose name is the role's code. ``ROLE_PERMISSIONS``
+says what each role may do; ``sync_roles`` makes the groups match it after every
+``migrate``, so a later issue grants new permissions by editing this table.
+Object-level rules (which trainees a registrar sees, say) live in ``policy.py``.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMINISTRATOR = "administrator", _("Administrator")
+    COMMERCE_OFFICER = "commerce_officer", _("Commerce officer")
+    FINANCE_OFFICER = "finance_officer", _("Finance officer")
+    INSTITUTION_STAFF = "institution_staff", _("Institution staff")
+    LECTURER = "lecturer", _("Lecturer")
+    HEAD_TEACHER = "head_teacher", _("Head teacher")
+    REGISTRAR = "registrar", _("Registrar")
+    TRAINEE = "trainee", _("Trainee")
+    ALUMNUS = "alumnus", _("Alumnus")
+
+
+ADMIN_ACCESS = "wagtailadmin.access_admin"
+
+ROLE_PERMISSIONS = {
+    Role.ADMINISTRATOR: [
+        ADMIN_ACCESS,
+        "accounts.add_user",
+        "accounts.change_user",
+        "accounts.delete_user",
+        "accounts.view_user",
+        "auth.add_group",
+        "auth.change_group",
+        "auth.delete_group",
+        "auth.view_group",
+        "accounts.add_region",
+        "accounts.change_region",
+        "accounts.delete_region",
+        "accounts.view_region",
+        "accounts.add_traineeprofile",
+        "accounts.change_traineeprofile",
+        "accounts.delete_traineeprofile",
+        "accounts.view_traineeprofile",
+        "accounts.view_full_id_number",
+        "audit.view_auditevent",
+        "wagtailimages.add_image",
+        "wagtailimages.change_image",
+        "wagtailimages.choose_image",
+        "wagtaildocs.add_document",
+        "wagtaildocs.change_document",
+        "wagtaildocs.choose_document",
+    ],
+    Role.COMMERCE_OFFICER: [
+        ADMIN_ACCESS,
+        "accounts.view_region",
+        "accounts.view_traineeprofile",
+        "accounts.view_full_id_number",
+        "audit.view_auditevent",
+    ],
+    Role.FINANCE_OFFICER: [
+        ADMIN_ACCESS,
+        "accounts.view_region",
+        "accounts.view_traineeprofile",
+    ],
+    Role.INSTITUTION_STAFF: [ADMIN_ACCESS, "accounts.view_region"],
+    Role.LECTURER: [
+        ADMIN_ACCESS,
+        "wagtailimages.add_image",
+        "wagtailimages.choose_image",
+        "wagtaildocs.add_document",
+        "wagtaildocs.choose_document",
+    ],
+    Role.HEAD_TEACHER: [ADMIN_ACCESS],
+    Role.REGISTRAR: [
+        ADMIN_ACCESS,
+        "accounts.view_region",
+        "accounts.add_traineeprofile",
+        "accounts.change_traineeprofile",
+        "accounts.view_traineeprofile",
+    ],
+    Role.TRAINEE: [],
+    Role.ALUMNUS: [],
+}
+
+
+def sync_roles(verbosity=0):
+    """Create one group per role and give it exactly the permissions in the table."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role, codes in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role.value)
+        wanted = []
+        for code in codes:
+            app_label, codename = code.split(".", 1)
+            permission = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission is None:
+                raise LookupError(f"Role {role.value} names unknown permission {code}")
+            wanted.append(permission)
+        group.permissions.set(wanted)
+        if verbosity >= 2:
+            print(f"Role {role.value}: {len(wanted)} permissions")
+
+
+def sync_roles_after_migrate(sender, app_config=None, verbosity=1, using=None, **kwargs):
+    """post_migrate runs once per app; act once, after the last app's permissions exist."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+
+    last = [config for config in apps.get_app_configs() if config.models_module][-1]
+    if app_config is None or app_config.label != last.label:
+        return
+    for config in apps.get_app_configs():
+        create_permissions(config, verbosity=0, using=using or "default")
+    sync_roles(verbosity=verbosity)

@@ -1,0 +1,27 @@
+"""Settings for the test suite (``make test``).
+
+The embedded default (SQLite in memory, in-memory channel layer, local-memory
+cache) unless ``DATABASE_URL`` / ``REDIS_URL`` point at PostgreSQL and Redis.
+"""
+
+from .base import *  # noqa: F403
+from .base import DATABASES, ENV, REDIS_URL
+
+DEBUG = False
+SECRET_KEY = "test-only-insecure-key-never-use-in-production-0123456789abcdef"
+DEMO_ACCOUNTS_ENABLED = True
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+
+# A fast hasher keeps login-heavy tests quick; validators still run.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
+STATIC_ROOT = None  # WhiteNoise serves from the finders; nothing is collected in tests
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": ENV.get("SQLITE_TEST_PATH") or None}
+
+if REDIS_URL:
+    # Keep test runs apart from a development server sharing the same Redis.
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = "lms-test:channels"  # noqa: F405
+    CACHES["default"]["KEY_PREFIX"] = "lms-test"  # noqa: F405
