@@ -3,9 +3,13 @@
 import json
 
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-# Application close codes (4000-4999): 4401 not signed in, 4400 bad frame.
+from .auth import language_from_scope
+
+# Application close code (4000-4999): 4401 not signed in. Daphne answers a socket
+# closed before it is accepted with HTTP 403 on the handshake.
 CLOSE_UNAUTHENTICATED = 4401
 MAX_FRAME_BYTES = 4096
 
@@ -30,7 +34,7 @@ class PingConsumer(AsyncWebsocketConsumer):
         await self.accept()
 
     async def receive(self, text_data=None, bytes_data=None):
-        if text_data is None or len(text_data.encode()) > MAX_FRAME_BYTES:
+        if not text_data or len(text_data.encode()) > MAX_FRAME_BYTES:
             await self.send_error("bad_frame")
             return
         try:
@@ -44,5 +48,7 @@ class PingConsumer(AsyncWebsocketConsumer):
         await self.send(json.dumps({"type": "pong", "user": self.scope["user"].pk}))
 
     async def send_error(self, code):
-        frame = {"type": "error", "code": code, "message": str(ERROR_MESSAGES[code])}
+        with translation.override(language_from_scope(self.scope)):
+            message = str(ERROR_MESSAGES[code])
+        frame = {"type": "error", "code": code, "message": message}
         await self.send(json.dumps(frame, ensure_ascii=False))

@@ -5,7 +5,7 @@ Two ways in: the web's session cookie (unsafe methods need the CSRF token in
 Errors are JSON ``{"detail": "<translated message>", ...}``.
 """
 
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -77,7 +77,34 @@ def http_error(request, exc):
     message = str(exc)
     if exc.status_code == 403 and "CSRF" in message:
         message = _("The CSRF token is missing or wrong; reload the page and try again.")
+    elif exc.status_code == 400 and message.startswith("Cannot parse request body"):
+        message = _("The request body is not valid JSON.")
     return api.create_response(request, {"detail": message}, status=exc.status_code)
+
+
+def api_not_found(request, path=""):
+    """Unknown paths under /api/ answer in JSON, like the API itself."""
+    return JsonResponse({"detail": _("Not found.")}, status=404)
+
+
+class ApiJsonErrorsMiddleware:
+    """Turn django-ninja's plain-text 405 into the API's translated JSON error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.path_info.startswith("/api/")
+            and response.status_code == 405
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            allowed = response.get("Allow", "")
+            response = JsonResponse({"detail": _("This method is not allowed here.")}, status=405)
+            if allowed:
+                response["Allow"] = allowed
+        return response
 
 
 def _register_routers():

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import JavaScriptCatalog, set_language
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -8,7 +8,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from lms.accounts import views as account_views
 from lms.accounts.forms import LoginForm
-from lms.api import api
+from lms.api import api, api_not_found
 from lms.core import views as core_views
 
 accounts_patterns = [
@@ -38,6 +38,7 @@ accounts_patterns = [
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", api.urls),
+    re_path(r"^api/(?P<path>.*)$", api_not_found),
     path("accounts/", include(accounts_patterns)),
     path("dashboard/", core_views.dashboard, name="dashboard"),
     path("i18n/setlang/", set_language, name="set_language"),

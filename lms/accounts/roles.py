@@ -45,12 +45,6 @@ ROLE_PERMISSIONS = {
         "accounts.view_traineeprofile",
         "accounts.view_full_id_number",
         "audit.view_auditevent",
-        "wagtailimages.add_image",
-        "wagtailimages.change_image",
-        "wagtailimages.choose_image",
-        "wagtaildocs.add_document",
-        "wagtaildocs.change_document",
-        "wagtaildocs.choose_document",
     ],
     Role.COMMERCE_OFFICER: [
         ADMIN_ACCESS,
@@ -65,13 +59,7 @@ ROLE_PERMISSIONS = {
         "accounts.view_traineeprofile",
     ],
     Role.INSTITUTION_STAFF: [ADMIN_ACCESS, "accounts.view_region"],
-    Role.LECTURER: [
-        ADMIN_ACCESS,
-        "wagtailimages.add_image",
-        "wagtailimages.choose_image",
-        "wagtaildocs.add_document",
-        "wagtaildocs.choose_document",
-    ],
+    Role.LECTURER: [ADMIN_ACCESS],
     Role.HEAD_TEACHER: [ADMIN_ACCESS],
     Role.REGISTRAR: [
         ADMIN_ACCESS,
@@ -85,22 +73,86 @@ ROLE_PERMISSIONS = {
 }
 
 
+# Wagtail grants pages per subtree and images/documents per collection. These
+# apply at the root page and the root collection; the curricula issue narrows
+# lecturers to their own courses.
+ROLE_PAGE_PERMISSIONS = {
+    Role.ADMINISTRATOR: [
+        "add_page",
+        "change_page",
+        "publish_page",
+        "bulk_delete_page",
+        "lock_page",
+        "unlock_page",
+    ],
+}
+
+ROLE_COLLECTION_PERMISSIONS = {
+    Role.ADMINISTRATOR: [
+        "wagtailimages.add_image",
+        "wagtailimages.change_image",
+        "wagtailimages.choose_image",
+        "wagtaildocs.add_document",
+        "wagtaildocs.change_document",
+        "wagtaildocs.choose_document",
+    ],
+    Role.LECTURER: [
+        "wagtailimages.add_image",
+        "wagtailimages.choose_image",
+        "wagtaildocs.add_document",
+        "wagtaildocs.choose_document",
+    ],
+}
+
+
+def _permission(code):
+    from django.contrib.auth.models import Permission
+
+    app_label, codename = code.split(".", 1)
+    permission = Permission.objects.filter(
+        content_type__app_label=app_label, codename=codename
+    ).first()
+    if permission is None:
+        raise LookupError(f"Roles name an unknown permission: {code}")
+    return permission
+
+
+def _sync_wagtail_permissions(group, role):
+    from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
+
+    root_page = Page.get_first_root_node()
+    if root_page is not None:
+        wanted = {
+            _permission(f"wagtailcore.{code}") for code in ROLE_PAGE_PERMISSIONS.get(role, [])
+        }
+        GroupPagePermission.objects.filter(group=group, page=root_page).exclude(
+            permission__in=wanted
+        ).delete()
+        for permission in wanted:
+            GroupPagePermission.objects.get_or_create(
+                group=group, page=root_page, permission=permission
+            )
+    root_collection = Collection.get_first_root_node()
+    if root_collection is not None:
+        wanted = {_permission(code) for code in ROLE_COLLECTION_PERMISSIONS.get(role, [])}
+        GroupCollectionPermission.objects.filter(group=group, collection=root_collection).exclude(
+            permission__in=wanted
+        ).delete()
+        for permission in wanted:
+            GroupCollectionPermission.objects.get_or_create(
+                group=group, collection=root_collection, permission=permission
+            )
+
+
 def sync_roles(verbosity=0):
-    """Create one group per role and give it exactly the permissions in the table."""
-    from django.contrib.auth.models import Group, Permission
+    """Create one group per role and give it exactly the permissions in the tables."""
+    from django.contrib.auth.models import Group
 
     for role, codes in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=role.value)
-        wanted = []
-        for code in codes:
-            app_label, codename = code.split(".", 1)
-            permission = Permission.objects.filter(
-                content_type__app_label=app_label, codename=codename
-            ).first()
-            if permission is None:
-                raise LookupError(f"Role {role.value} names unknown permission {code}")
-            wanted.append(permission)
+        wanted = [_permission(code) for code in codes]
         group.permissions.set(wanted)
+        _sync_wagtail_permissions(group, role)
         if verbosity >= 2:
             print(f"Role {role.value}: {len(wanted)} permissions")
 

@@ -120,10 +120,18 @@ register_card(
 )
 register_card(
     "pages",
-    _("Course content"),
-    _("Write and edit the lessons and cases you are responsible for."),
+    _("Site pages"),
+    _("The site's pages: programme news and, soon, the curricula."),
     "wagtailadmin_explore_root",
-    [Role.LECTURER, Role.ADMINISTRATOR],
+    [Role.ADMINISTRATOR],
+    permission="wagtailadmin.access_admin",
+)
+register_card(
+    "media",
+    _("Images and documents"),
+    _("Upload the photos and handouts your lessons will use."),
+    "wagtailimages:index",
+    [Role.LECTURER],
     permission="wagtailadmin.access_admin",
 )
 register_card(

@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "lms.core.middleware.ProgrammeLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "lms.api.ApiJsonErrorsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "lms.audit.middleware.AuditActorMiddleware",

@@ -16,6 +16,8 @@ require(
     "SECRET_KEY must come from the environment: at least 50 random characters "
     '(python -c "import secrets; print(secrets.token_urlsafe(64))").',
 )
+# Old keys still accepted for signatures (sessions, API token digests) while rotating.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 require(
     DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql",
     "DATABASE_URL must point at PostgreSQL (postgres://user:password@host:5432/name).",
@@ -50,6 +52,11 @@ WHITENOISE_USE_FINDERS = False
 
 EMAIL_BACKEND = ENV.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = ENV.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(ENV.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = ENV.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = ENV.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = ENV.get("DEFAULT_FROM_EMAIL", "noreply@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from django.db import connections
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -30,6 +31,10 @@ def browser():
         try:
             yield browser
         finally:
+            # Rows made while Playwright runs may open a database connection in
+            # Playwright's greenlet context; close it so PostgreSQL can drop the
+            # test database at the end.
+            connections.close_all()
             browser.close()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
@@ -47,3 +52,18 @@ def phone(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(django_db_setup, django_db_blocker):
+    """pytest-django's live server, stopped before the test database is dropped.
+
+    Asking for ``django_db_setup`` orders the teardowns: without it PostgreSQL
+    refuses to drop the test database while the server thread is connected.
+    """
+    from pytest_django.live_server_helper import LiveServer
+
+    with django_db_blocker.unblock():
+        server = LiveServer("localhost")
+    yield server
+    server.stop()

@@ -82,3 +82,47 @@ async def test_a_deactivated_user_cannot_connect():
     communicator, connected, _code = await connect([ORIGIN, (b"cookie", cookie.encode())])
     assert not connected
     await communicator.disconnect()
+
+
+async def test_a_mobile_client_authenticates_with_a_bearer_token():
+    from asgiref.sync import sync_to_async
+
+    from lms.accounts.actions import do_issue_api_token
+
+    user = await sync_to_async(UserFactory)()
+    _token, raw = await sync_to_async(do_issue_api_token)(user, "phone", acting_user=user)
+    headers = [ORIGIN, (b"authorization", f"Bearer {raw}".encode())]
+    communicator, connected, _code = await connect(headers)
+    assert connected
+    await communicator.send_to(text_data=json.dumps({"type": "ping"}))
+    assert json.loads(await communicator.receive_from())["user"] == user.pk
+    await communicator.disconnect()
+
+
+async def test_a_bad_token_is_not_rescued_by_a_session_cookie():
+    from asgiref.sync import sync_to_async
+
+    user = await sync_to_async(UserFactory)()
+    cookie = await sync_to_async(session_cookie_for)(user)
+    headers = [ORIGIN, (b"cookie", cookie.encode()), (b"authorization", b"Bearer wagtail_nope")]
+    communicator, connected, code = await connect(headers)
+    assert not connected
+    assert code == 4401
+    await communicator.disconnect()
+
+
+async def test_error_frames_follow_the_language_cookie():
+    from asgiref.sync import sync_to_async
+
+    user = await sync_to_async(UserFactory)()
+    cookie = await sync_to_async(session_cookie_for)(user)
+    for language, expected in [
+        ("", "消息不是有效的 JSON。"),
+        ("en", "The message is not valid JSON."),
+    ]:
+        cookies = cookie + (f"; lms_language={language}" if language else "")
+        communicator, connected, _code = await connect([ORIGIN, (b"cookie", cookies.encode())])
+        assert connected
+        await communicator.send_to(text_data="{oops")
+        assert json.loads(await communicator.receive_from())["message"] == expected
+        await communicator.disconnect()

@@ -160,11 +160,27 @@ def test_creating_a_token_validates_its_name(client, trainee):
     assert APIToken.objects.count() == 0
 
 
-def test_malformed_json_is_a_clear_error_not_a_500(client, trainee):
+def test_malformed_json_is_a_clear_translated_error_not_a_500(client, trainee):
     client.force_login(trainee)
     response = client.post("/api/v1/tokens", data="{not json", content_type="application/json")
-    assert response.status_code in {400, 422}
-    assert "detail" in response.json()
+    assert response.status_code == 400
+    assert response.json() == {"detail": "请求内容不是有效的 JSON。"}
+    assert APIToken.objects.count() == 0
+
+
+def test_a_wrong_method_is_a_json_405(client, trainee):
+    client.force_login(trainee)
+    response = client.put("/api/v1/me")
+    assert response.status_code == 405
+    assert response.json() == {"detail": "此处不允许使用该请求方法。"}
+    assert "GET" in response["Allow"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nothing", "/api/v1/nothing/", "/api/v2/me", "/api/"])
+def test_unknown_api_paths_are_a_json_404(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "未找到。"}
 
 
 def test_sign_in_for_mobile_clients_returns_a_token(client, trainee, password):

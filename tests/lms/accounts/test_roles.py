@@ -91,3 +91,26 @@ def test_role_changes_in_the_wagtail_user_editor_are_audited(client, make_user):
     assert response.status_code == 302, response.context["form"].errors
     assert AuditEvent.objects.filter(action="roles.granted", actor=admin).exists()
     assert AuditEvent.objects.filter(action="roles.revoked", actor=admin).exists()
+
+
+def test_only_programme_roles_are_groups():
+    assert set(Group.objects.values_list("name", flat=True)) == set(Role.values)
+
+
+def test_administrators_edit_pages_without_being_superusers(client, make_user):
+    from cms.models import HomePage
+
+    home = HomePage.objects.get()
+    client.force_login(make_user(Role.ADMINISTRATOR))
+    assert client.get(f"/admin/pages/{home.pk}/edit/").status_code == 200
+    client.force_login(make_user(Role.FINANCE_OFFICER))
+    assert client.get(f"/admin/pages/{home.pk}/edit/").status_code in {302, 403}
+
+
+def test_lecturers_upload_images_but_do_not_edit_pages(client, make_user):
+    from cms.models import HomePage
+
+    client.force_login(make_user(Role.LECTURER))
+    assert client.get("/admin/images/multiple/add/").status_code == 200
+    home = HomePage.objects.get()
+    assert client.get(f"/admin/pages/{home.pk}/edit/").status_code in {302, 403}

@@ -13,7 +13,7 @@ EXPECTED_CARDS = {
     "commerce_officer": ["/admin/snippets/accounts/traineeprofile/", "/admin/audit_events/"],
     "finance_officer": ["/admin/snippets/accounts/traineeprofile/"],
     "registrar": ["/admin/snippets/accounts/traineeprofile/add/"],
-    "lecturer": ["/admin/pages/"],
+    "lecturer": ["/admin/images/"],
     "trainee": ["/accounts/profile/"],
     "alumnus": ["/accounts/profile/"],
 }
