@@ -203,6 +203,20 @@ class TraineeProfile(models.Model):
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    # The details a registrar enters, in the order forms and records show them.
+    DETAIL_FIELDS = [
+        "real_name",
+        "gender",
+        "date_of_birth",
+        "id_number",
+        "phone",
+        "education",
+        "computer_skill",
+        "category",
+        "employer",
+        "village",
+    ]
+
     class Meta:
         verbose_name = _("trainee profile")
         verbose_name_plural = _("trainee profiles")

@@ -117,31 +117,25 @@ def _permission(code):
     return permission
 
 
+def _grant_exactly(model, group, where, permissions):
+    """Make ``group``'s rows of ``model`` at ``where`` exactly ``permissions``."""
+    model.objects.filter(group=group, **where).exclude(permission__in=permissions).delete()
+    for permission in permissions:
+        model.objects.get_or_create(group=group, permission=permission, **where)
+
+
 def _sync_wagtail_permissions(group, role):
     from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
     root_page = Page.get_first_root_node()
     if root_page is not None:
-        wanted = {
-            _permission(f"wagtailcore.{code}") for code in ROLE_PAGE_PERMISSIONS.get(role, [])
-        }
-        GroupPagePermission.objects.filter(group=group, page=root_page).exclude(
-            permission__in=wanted
-        ).delete()
-        for permission in wanted:
-            GroupPagePermission.objects.get_or_create(
-                group=group, page=root_page, permission=permission
-            )
+        codes = ROLE_PAGE_PERMISSIONS.get(role, [])
+        wanted = {_permission(f"wagtailcore.{code}") for code in codes}
+        _grant_exactly(GroupPagePermission, group, {"page": root_page}, wanted)
     root_collection = Collection.get_first_root_node()
     if root_collection is not None:
         wanted = {_permission(code) for code in ROLE_COLLECTION_PERMISSIONS.get(role, [])}
-        GroupCollectionPermission.objects.filter(group=group, collection=root_collection).exclude(
-            permission__in=wanted
-        ).delete()
-        for permission in wanted:
-            GroupCollectionPermission.objects.get_or_create(
-                group=group, collection=root_collection, permission=permission
-            )
+        _grant_exactly(GroupCollectionPermission, group, {"collection": root_collection}, wanted)
 
 
 def sync_roles(verbosity=0):

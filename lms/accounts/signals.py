@@ -15,16 +15,7 @@ from .roles import Role
 from .validators import mask_id_number
 
 PROFILE_AUDITED_FIELDS = [
-    "real_name",
-    "gender",
-    "date_of_birth",
-    "id_number",
-    "phone",
-    "education",
-    "computer_skill",
-    "category",
-    "employer",
-    "village_id",
+    *(f"{name}_id" if name == "village" else name for name in TraineeProfile.DETAIL_FIELDS),
     "user_id",
 ]
 

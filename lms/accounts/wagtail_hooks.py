@@ -75,36 +75,13 @@ class TraineeProfileViewSet(SnippetViewSet):
     list_export = ["real_name", "masked_id_number", "gender", "education", "category", "village"]
     search_fields = ["real_name", "phone", "employer"]
     search_backend_name = None
-    inspect_view_fields = [
-        "real_name",
-        "gender",
-        "date_of_birth",
-        "id_number",
-        "phone",
-        "education",
-        "computer_skill",
-        "category",
-        "employer",
-        "village",
-        "created_at",
-    ]
+    inspect_view_fields = [*TraineeProfile.DETAIL_FIELDS, "created_at"]
     edit_view_class = ProfileEditView
     delete_view_class = ProfileDeleteView
     history_view_class = ProfileHistoryView
     usage_view_class = ProfileUsageView
     inspect_view_class = ProfileInspectView
-    form_fields = [
-        "real_name",
-        "gender",
-        "date_of_birth",
-        "id_number",
-        "phone",
-        "education",
-        "computer_skill",
-        "category",
-        "employer",
-        "village",
-    ]
+    form_fields = TraineeProfile.DETAIL_FIELDS
 
     def get_queryset(self, request):
         return trainee_profiles_visible_to(request.user)

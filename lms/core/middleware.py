@@ -31,3 +31,21 @@ class ProgrammeLocaleMiddleware(LocaleMiddleware):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class AdminContentSecurityPolicyMiddleware:
+    """Relax the Content-Security-Policy for Wagtail's admin only.
+
+    Wagtail's editors still run a few inline scripts, so ``/admin/`` pages allow
+    ``'unsafe-inline'`` scripts; every public page keeps ``script-src 'self'``.
+    Sits after django-csp's middleware so the override reaches it on the way out.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path_info.startswith("/admin/"):
+            response._csp_update = {"script-src": ["'unsafe-inline'"]}
+        return response

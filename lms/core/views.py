@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from .dashboard import sections_for
@@ -27,21 +28,53 @@ async def healthz(request):
     return JsonResponse(body, status=200 if healthy else 503)
 
 
-def page_not_found(request, exception=None):
-    return render(request, "404.html", status=404)
-
-
-def server_error(request):
-    return render(request, "500.html", status=500)
-
-
-def permission_denied(request, exception=None):
-    return render(request, "403.html", status=403)
+def _error(request, status, title, message, link=True):
+    context = {"title": title, "message": message}
+    if link:
+        context.update(link_url="/", link_label=_("Home"))
+    return render(request, "error.html", context, status=status)
 
 
 def bad_request(request, exception=None):
-    return render(request, "400.html", status=400)
+    return _error(
+        request,
+        400,
+        _("Bad request"),
+        _("The request could not be understood. Go back and try again."),
+    )
+
+
+def permission_denied(request, exception=None):
+    return _error(
+        request,
+        403,
+        _("Not allowed"),
+        _("Your account may not do this. If you think it should, ask an administrator."),
+    )
+
+
+def page_not_found(request, exception=None):
+    return _error(
+        request, 404, _("Page not found"), _("This page does not exist, or you may not see it.")
+    )
 
 
 def csrf_failure(request, reason=""):
-    return render(request, "403_csrf.html", status=403)
+    if request.path_info.startswith("/api/"):
+        message = _("The CSRF token is missing or wrong; reload the page and try again.")
+        return JsonResponse({"detail": message}, status=403)
+    return _error(
+        request,
+        403,
+        _("Page expired"),
+        _(
+            "The form was open too long or cookies are blocked. "
+            "Go back, reload the page and try again."
+        ),
+        link=False,
+    )
+
+
+def server_error(request):
+    # 500.html stands alone, without the base template: that may be what failed.
+    return render(request, "500.html", status=500)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.factories import TraineeProfileFactory
+from tests.factories import TraineeProfileFactory, ensure_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -56,15 +56,24 @@ def test_keyboard_users_can_sign_in(live_server, phone, make_user, password):
     phone.wait_for_url(f"{live_server.url}/dashboard/")
 
 
-def test_pages_raise_no_csp_violations(live_server, phone, make_user, password):
+def test_public_and_admin_pages_raise_no_csp_violations(live_server, phone, make_user, password):
     errors = []
     phone.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    make_user("lecturer", username="lecturer1")
+    make_user("administrator", username="admin1")
+    home = ensure_site()
+    phone.goto(f"{live_server.url}/")
     phone.goto(f"{live_server.url}/accounts/login/")
-    phone.get_by_label("用户名").fill("lecturer1")
+    phone.get_by_label("用户名").fill("admin1")
     phone.get_by_label("密码").fill(password)
     phone.get_by_role("button", name="登录").click()
     phone.wait_for_url(f"{live_server.url}/dashboard/")
-    phone.goto(f"{live_server.url}/admin/")
-    phone.wait_for_load_state("networkidle")
-    assert not [e for e in errors if "Content Security Policy" in e], errors
+    for path in [
+        "/admin/",
+        f"/admin/pages/{home.pk}/edit/",
+        "/admin/snippets/accounts/traineeprofile/add/",
+        "/admin/users/",
+    ]:
+        phone.goto(f"{live_server.url}{path}")
+        phone.wait_for_load_state("networkidle")
+    violations = [e for e in errors if "Content Security Policy" in e]
+    assert violations == []

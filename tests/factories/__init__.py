@@ -84,3 +84,27 @@ class TraineeProfileFactory(factory.django.DjangoModelFactory):
     village = factory.SubFactory(VillageFactory)
     user = None
     registered_by = None
+
+
+def ensure_site():
+    """The Wagtail tree the migrations create, rebuilt after a transactional test's flush.
+
+    Returns the home page. A no-op when the tree is already there.
+    """
+    from django.conf import settings
+    from wagtail.models import Locale, Page, Site
+
+    from cms.models import HomePage
+    from lms.accounts.roles import sync_roles
+
+    home = HomePage.objects.first()
+    if home is not None:
+        return home
+    Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
+    root = Page.get_first_root_node() or Page.add_root(title="Root", slug="root")
+    home = root.add_child(instance=HomePage(title="县电子商务人才培训", slug="home"))
+    Site.objects.update_or_create(
+        is_default_site=True, defaults={"hostname": "localhost", "port": 80, "root_page": home}
+    )
+    sync_roles()
+    return home

@@ -228,3 +228,11 @@ def test_openapi_schema_is_published(client):
     paths = response.json()["paths"]
     for path in ["/api/v1/me", "/api/v1/auth/token", "/api/v1/tokens", "/api/v1/tokens/{token_id}"]:
         assert path in paths
+
+
+def test_a_csrf_failure_outside_ninja_is_json_too(trainee):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(trainee)
+    response = browser.post("/api/v1/nothing", data={})
+    assert response.status_code == 403
+    assert response.json() == {"detail": "CSRF 令牌缺失或错误，请刷新页面后重试。"}
