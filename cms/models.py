@@ -28,7 +28,7 @@ class HomePage(Page):
     ]
 
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = []  # the curricula issue adds the curriculum index here
+    subpage_types = ["courses_content.CurriculumIndexPage"]
     max_count = 1
 
     class Meta:

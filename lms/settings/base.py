@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "lms.accounts",
     "lms.audit",
     "lms.core",
+    "lms.training",
+    "lms.learning",
     "cms",
     "courses_content",
     "live",
