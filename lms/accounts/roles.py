@@ -45,6 +45,13 @@ ROLE_PERMISSIONS = {
         "accounts.view_traineeprofile",
         "accounts.view_full_id_number",
         "audit.view_auditevent",
+        "courses_content.add_case",
+        "courses_content.change_case",
+        "courses_content.delete_case",
+        "courses_content.view_case",
+        "training.add_lecturer",
+        "training.change_lecturer",
+        "training.view_lecturer",
     ],
     Role.COMMERCE_OFFICER: [
         ADMIN_ACCESS,
@@ -52,6 +59,8 @@ ROLE_PERMISSIONS = {
         "accounts.view_traineeprofile",
         "accounts.view_full_id_number",
         "audit.view_auditevent",
+        "courses_content.view_case",
+        "training.view_lecturer",
     ],
     Role.FINANCE_OFFICER: [
         ADMIN_ACCESS,
@@ -59,7 +68,12 @@ ROLE_PERMISSIONS = {
         "accounts.view_traineeprofile",
     ],
     Role.INSTITUTION_STAFF: [ADMIN_ACCESS, "accounts.view_region"],
-    Role.LECTURER: [ADMIN_ACCESS],
+    Role.LECTURER: [
+        ADMIN_ACCESS,
+        "courses_content.add_case",
+        "courses_content.change_case",
+        "courses_content.view_case",
+    ],
     Role.HEAD_TEACHER: [ADMIN_ACCESS],
     Role.REGISTRAR: [
         ADMIN_ACCESS,
@@ -85,6 +99,8 @@ ROLE_PAGE_PERMISSIONS = {
         "lock_page",
         "unlock_page",
     ],
+    # Approving the last review task publishes the page, which needs this.
+    Role.COMMERCE_OFFICER: ["publish_page"],
 }
 
 ROLE_COLLECTION_PERMISSIONS = {

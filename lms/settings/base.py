@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "lms.core.middleware.AdminContentSecurityPolicyMiddleware",
+    "courses_content.middleware.CurriculumAdminMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Axes must be last: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -270,6 +271,13 @@ WAGTAILADMIN_LOGIN_URL = "login"
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
+WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "gif"]
+# Documents are served through Wagtail's view (permission checks, attachment
+# disposition); only PDFs open in the browser, everything else downloads.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILDOCS_INLINE_CONTENT_TYPES = ["application/pdf"]
+WAGTAILDOCS_EXTENSIONS = ["pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "csv", "mp4"]
+WAGTAILDOCS_MAX_UPLOAD_SIZE = 200 * 1024 * 1024
 
 # --- Security headers (all environments, so violations show up in dev) -------
 

@@ -1,0 +1,151 @@
+"""Reading progress: completion per course, where to resume, and the reports.
+
+Everything here reads; changes go through ``actions.py``. Each function costs a fixed
+number of queries whatever the number of lessons or trainees.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, FilteredRelation, Max, Q, Sum
+
+
+def completion_percent(completed, total):
+    """Whole percent, rounded down, so only a finished course reads 100."""
+    if total <= 0:
+        return 0
+    return 100 * min(completed, total) // total
+
+
+def live_lessons(course):
+    """The course's published lessons in the order the editor arranged them."""
+    from courses_content.models import LessonPage
+
+    return LessonPage.objects.child_of(course).live().defer_streamfields().order_by("path")
+
+
+@dataclass
+class CourseProgress:
+    """One trainee's state in one course. ``lessons`` carry ``completed_at``,
+    ``last_seen_at``, ``seconds_spent`` and ``last_position`` (``None`` if never opened)."""
+
+    lessons: list = field(default_factory=list)
+
+    @property
+    def total(self):
+        return len(self.lessons)
+
+    @property
+    def completed(self):
+        return sum(1 for lesson in self.lessons if lesson.completed_at is not None)
+
+    @property
+    def percent(self):
+        return completion_percent(self.completed, self.total)
+
+    @property
+    def seconds_spent(self):
+        return sum(lesson.seconds_spent or 0 for lesson in self.lessons)
+
+    @property
+    def started(self):
+        return any(lesson.last_seen_at is not None for lesson in self.lessons)
+
+    @property
+    def continue_lesson(self):
+        """The most recently seen unfinished lesson, else the first unfinished, else None."""
+        unfinished = [lesson for lesson in self.lessons if lesson.completed_at is None]
+        seen = [lesson for lesson in unfinished if lesson.last_seen_at is not None]
+        if seen:
+            return max(seen, key=lambda lesson: lesson.last_seen_at)
+        return unfinished[0] if unfinished else None
+
+
+def course_progress(user, course):
+    """``user``'s ``CourseProgress`` in ``course``, in one query (none for anonymous users)."""
+    lessons = live_lessons(course)
+    if not (user.is_authenticated and user.is_active):
+        return CourseProgress([_blank(lesson) for lesson in lessons])
+    lessons = lessons.annotate(
+        mine=FilteredRelation("progress", condition=Q(progress__user=user)),
+        completed_at=F("mine__completed_at"),
+        last_seen_at=F("mine__last_seen_at"),
+        seconds_spent=F("mine__seconds_spent"),
+        last_position=F("mine__last_position"),
+    )
+    return CourseProgress(list(lessons))
+
+
+def _blank(lesson):
+    lesson.completed_at = lesson.last_seen_at = lesson.seconds_spent = None
+    lesson.last_position = None
+    return lesson
+
+
+def course_completion(user, course):
+    """Percent (0-100) of ``course``'s live lessons that ``user`` has completed."""
+    from courses_content.models import LessonPage
+
+    if not (user.is_authenticated and user.is_active):
+        return 0
+    counts = (
+        LessonPage.objects.child_of(course)
+        .live()
+        .aggregate(
+            total=Count("pk", distinct=True),
+            done=Count(
+                "progress",
+                filter=Q(progress__user=user, progress__completed_at__isnull=False),
+                distinct=True,
+            ),
+        )
+    )
+    return completion_percent(counts["done"], counts["total"])
+
+
+def continue_lesson(user, course):
+    """The lesson ``user`` should resume in ``course``, or None when all are completed."""
+    return course_progress(user, course).continue_lesson
+
+
+def completion_by_course(user, courses):
+    """``{course_id: (completed, total)}`` for ``user`` over ``courses``, in two queries."""
+    from courses_content.models import LessonPage
+
+    from .models import LessonProgress
+
+    ids = [course.pk for course in courses]
+    if not ids:
+        return {}
+    by_path = {course.path: course.pk for course in courses}
+    steplen = LessonPage.steplen
+    under_any = Q()
+    for course in courses:
+        under_any |= Q(path__startswith=course.path, depth=course.depth + 1)
+    totals = dict.fromkeys(ids, 0)
+    for path in LessonPage.objects.live().filter(under_any).values_list("path", flat=True):
+        totals[by_path[path[:-steplen]]] += 1
+    done = dict(
+        LessonProgress.objects.filter(
+            user=user, course_id__in=ids, completed_at__isnull=False, lesson__live=True
+        )
+        .values("course_id")
+        .annotate(n=Count("pk"))
+        .values_list("course_id", "n")
+    )
+    return {course_id: (done.get(course_id, 0), totals[course_id]) for course_id in ids}
+
+
+def trainee_totals(course, user_ids):
+    """``{user_id: {"completed", "seconds", "last_seen"}}`` for the course, in one query."""
+    from .models import LessonProgress
+
+    rows = (
+        LessonProgress.objects.filter(course=course, user_id__in=list(user_ids))
+        .values("user_id")
+        .annotate(
+            completed=Count("pk", filter=Q(completed_at__isnull=False, lesson__live=True)),
+            seconds=Sum("seconds_spent"),
+            last_seen=Max("last_seen_at"),
+        )
+    )
+    return {row["user_id"]: row for row in rows}
