@@ -81,6 +81,8 @@ def main():
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
     )
+    # Demo data (accounts, curricula with lessons) for the page scenarios; safe to run again.
+    subprocess.run([sys.executable, "manage.py", "seed_demo"], cwd=ROOT, env=env, check=True)
     port = free_port()
     server = subprocess.Popen(
         [

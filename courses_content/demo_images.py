@@ -9,6 +9,8 @@ installed, and shapes only when none is. The same title always yields the same p
 import functools
 import glob
 import hashlib
+import itertools
+import math
 import random
 from io import BytesIO
 
@@ -134,7 +136,9 @@ def _draw_shop(draw, rng, main, accent, background):
         y = top + 200 + row * 70
         for col in range(3):
             x = left + 80 + col * 72
-            draw.rounded_rectangle((x, y, x + 55, y + 50), 8, fill=accent if (row + col) % 2 else main)
+            draw.rounded_rectangle(
+                (x, y, x + 55, y + 50), 8, fill=accent if (row + col) % 2 else main
+            )
     draw.rectangle((right - 250, top + 170, right - 70, bottom), fill=_tint(accent, 0.5))
     draw.ellipse((right - 110, top + 330, right - 90, top + 350), fill=main)
 
@@ -188,14 +192,23 @@ def _draw_phone(draw, rng, main, accent, background):
 
 
 def _draw_network(draw, rng, main, accent, background):
-    nodes = [(600, 390)] + [(rng.randint(200, 1000), rng.randint(150, 600)) for _ in range(9)]
+    # Nodes on a ring around the hub, jittered so that no two pictures are quite alike.
+    nodes = [(600, 390)]
+    for i in range(9):
+        angle = 2 * math.pi * i / 9 + rng.uniform(-0.15, 0.15)
+        radius = rng.randint(190, 250)
+        nodes.append(
+            (600 + int(1.6 * radius * math.cos(angle)), 390 + int(radius * math.sin(angle)))
+        )
     for x, y in nodes[1:]:
         draw.line((600, 390, x, y), fill=_tint(main, 0.4), width=5)
-    for (x1, y1), (x2, y2) in zip(nodes[1:], nodes[2:], strict=False):
+    for (x1, y1), (x2, y2) in itertools.pairwise(nodes[1:]):
         draw.line((x1, y1, x2, y2), fill=_tint(main, 0.7), width=3)
     for i, (x, y) in enumerate(nodes):
         r = 70 if i == 0 else 32
-        draw.ellipse((x - r, y - r, x + r, y + r), fill=main if i == 0 else accent, outline="white", width=5)
+        draw.ellipse(
+            (x - r, y - r, x + r, y + r), fill=main if i == 0 else accent, outline="white", width=5
+        )
 
 
 def _draw_globe(draw, rng, main, accent, background):
@@ -239,13 +252,17 @@ _MOTIF_PAINTERS = {
 def _draw_caption(draw, caption, label, main):
     """A band along the bottom with the caption, and a corner tag saying it is an illustration."""
     draw.rectangle((0, HEIGHT - 130, WIDTH, HEIGHT), fill=main)
-    caption_font, label_font = _font(54), _font(30)
-    if caption_font is None:
+    label_font = _font(30)
+    if label_font is None:
         # No CJK font installed: keep the band, draw no text rather than boxes of tofu.
         draw.rectangle((60, HEIGHT - 80, 460, HEIGHT - 60), fill=_tint(main, 0.5))
         return
     if caption:
-        text = caption
+        text, size = caption, 54
+        caption_font = _font(size)
+        while draw.textlength(text, font=caption_font) > WIDTH - 120 and size > 36:
+            size -= 4
+            caption_font = _font(size)
         while draw.textlength(text, font=caption_font) > WIDTH - 120 and len(text) > 1:
             text = text[:-2] + "…"
         draw.text((60, HEIGHT - 65), text, font=caption_font, fill="white", anchor="lm")

@@ -6,6 +6,7 @@ Pages hold content only; enrolment and progress live in ``lms.learning``.
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.forms import WagtailAdminPageForm
@@ -260,12 +261,18 @@ class LessonPage(Page):
                 texts.append(block.value["title"])
         return to_index_text(" ".join(texts))
 
-    @property
+    @cached_property
     def course(self):
-        return self.get_parent().specific
+        return CoursePage.objects.parent_of(self).first()
 
     def serve(self, request, *args, **kwargs):
-        return _serve_if_readable(super().serve, self.course, request, *args, **kwargs)
+        from lms.learning.views import record_page_view
+
+        def serve_and_record(request, *args, **kwargs):
+            record_page_view(request, self)
+            return super(LessonPage, self).serve(request, *args, **kwargs)
+
+        return _serve_if_readable(serve_and_record, self.course, request, *args, **kwargs)
 
 
 def _serve_if_readable(serve, course, request, *args, **kwargs):

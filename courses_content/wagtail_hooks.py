@@ -6,7 +6,7 @@ from wagtail.signals import page_published, page_unpublished
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from .models import Case, CoursePage, LessonPage
+from .models import Case, CoursePage
 from .permissions import sync_course_editors
 
 
@@ -49,7 +49,5 @@ def hide_other_courses(parent_page, pages, request):
     user = request.user
     if user.is_superuser or not parent_page.specific_class or parent_page.depth < 3:
         return pages
-    hidden = [
-        course.pk for course in pages.type(CoursePage) if not can_work_on(course, user)
-    ]
+    hidden = [course.pk for course in pages.type(CoursePage) if not can_work_on(course, user)]
     return pages.exclude(pk__in=hidden) if hidden else pages

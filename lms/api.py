@@ -108,9 +108,11 @@ class ApiJsonErrorsMiddleware:
 
 
 def _register_routers():
+    from courses_content.api import router as curriculum_router
     from lms.accounts.api import router as accounts_router
 
     api.add_router("", accounts_router)
+    api.add_router("", curriculum_router)
 
 
 _register_routers()

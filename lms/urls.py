@@ -7,6 +7,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from courses_content import views as courses_content_views
 from lms.accounts import views as account_views
 from lms.accounts.forms import LoginForm
 from lms.api import api, api_not_found
@@ -48,6 +49,9 @@ urlpatterns = [
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("cases/", include("courses_content.urls")),
+    path("learning/", include("lms.learning.urls")),
+    path("search/", courses_content_views.search, name="search"),
 ]
 
 if settings.DEBUG:

@@ -52,6 +52,9 @@ ROLE_PERMISSIONS = {
         "training.add_lecturer",
         "training.change_lecturer",
         "training.view_lecturer",
+        "learning.add_courseenrolment",
+        "learning.view_courseenrolment",
+        "learning.delete_courseenrolment",
     ],
     Role.COMMERCE_OFFICER: [
         ADMIN_ACCESS,

@@ -25,7 +25,7 @@ def live_lessons(course):
 
 @dataclass
 class CourseProgress:
-    """One trainee's state in one course. ``lessons`` carry ``completed_at``,
+    """One trainee's state in one course. ``lessons`` carry ``opened_at``, ``completed_at``,
     ``last_seen_at``, ``seconds_spent`` and ``last_position`` (``None`` if never opened)."""
 
     lessons: list = field(default_factory=list)
@@ -61,22 +61,12 @@ class CourseProgress:
 
 
 def course_progress(user, course):
-    """``user``'s ``CourseProgress`` in ``course``, in one query (none for anonymous users)."""
-    lessons = live_lessons(course)
-    if not (user.is_authenticated and user.is_active):
-        return CourseProgress([_blank(lesson) for lesson in lessons])
-    lessons = lessons.annotate(
-        mine=FilteredRelation("progress", condition=Q(progress__user=user)),
-        completed_at=F("mine__completed_at"),
-        last_seen_at=F("mine__last_seen_at"),
-        seconds_spent=F("mine__seconds_spent"),
-        last_position=F("mine__last_position"),
-    )
-    return CourseProgress(list(lessons))
+    """``user``'s ``CourseProgress`` in ``course``, in one query."""
+    return CourseProgress(list(_with_progress(live_lessons(course), user)))
 
 
 def _blank(lesson):
-    lesson.completed_at = lesson.last_seen_at = lesson.seconds_spent = None
+    lesson.opened_at = lesson.completed_at = lesson.last_seen_at = lesson.seconds_spent = None
     lesson.last_position = None
     return lesson
 
@@ -107,32 +97,35 @@ def continue_lesson(user, course):
     return course_progress(user, course).continue_lesson
 
 
-def completion_by_course(user, courses):
-    """``{course_id: (completed, total)}`` for ``user`` over ``courses``, in two queries."""
+def progress_by_course(user, courses):
+    """``{course_id: CourseProgress}`` for ``user`` over ``courses``, in one query."""
     from courses_content.models import LessonPage
 
-    from .models import LessonProgress
-
-    ids = [course.pk for course in courses]
-    if not ids:
+    courses = list(courses)
+    if not courses:
         return {}
     by_path = {course.path: course.pk for course in courses}
-    steplen = LessonPage.steplen
     under_any = Q()
     for course in courses:
         under_any |= Q(path__startswith=course.path, depth=course.depth + 1)
-    totals = dict.fromkeys(ids, 0)
-    for path in LessonPage.objects.live().filter(under_any).values_list("path", flat=True):
-        totals[by_path[path[:-steplen]]] += 1
-    done = dict(
-        LessonProgress.objects.filter(
-            user=user, course_id__in=ids, completed_at__isnull=False, lesson__live=True
-        )
-        .values("course_id")
-        .annotate(n=Count("pk"))
-        .values_list("course_id", "n")
+    lessons = LessonPage.objects.live().filter(under_any).defer_streamfields().order_by("path")
+    result = {course.pk: CourseProgress() for course in courses}
+    for lesson in _with_progress(lessons, user):
+        result[by_path[lesson.path[: -LessonPage.steplen]]].lessons.append(lesson)
+    return result
+
+
+def _with_progress(lessons, user):
+    if not (user.is_authenticated and user.is_active):
+        return [_blank(lesson) for lesson in lessons]
+    return lessons.annotate(
+        mine=FilteredRelation("progress", condition=Q(progress__user=user)),
+        opened_at=F("mine__opened_at"),
+        completed_at=F("mine__completed_at"),
+        last_seen_at=F("mine__last_seen_at"),
+        seconds_spent=F("mine__seconds_spent"),
+        last_position=F("mine__last_position"),
     )
-    return {course_id: (done.get(course_id, 0), totals[course_id]) for course_id in ids}
 
 
 def trainee_totals(course, user_ids):

@@ -297,7 +297,18 @@ CONTENT_SECURITY_POLICY = {
         "font-src": [SELF, "data:"],
         "connect-src": [SELF],
         "media-src": [SELF, "blob:"],
-        "frame-src": [SELF],
+        # Lessons may embed videos from these players (VIDEO_EMBED_ORIGINS).
+        "frame-src": [
+            SELF,
+            *env_list(
+                "VIDEO_EMBED_ORIGINS",
+                [
+                    "https://player.bilibili.com",
+                    "https://v.qq.com",
+                    "https://player.youku.com",
+                ],
+            ),
+        ],
         "frame-ancestors": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],

@@ -1,5 +1,7 @@
 """Authoring the curricula: page types, one lesson one case, lecturers' reach, review workflow."""
 
+import json
+
 import pytest
 from django.core.exceptions import ValidationError
 from wagtail.models import Page
@@ -17,6 +19,20 @@ from lms.training.models import Lecturer
 from tests.factories import ensure_site
 
 pytestmark = pytest.mark.django_db
+
+DRAFTAIL_PARAGRAPH = {
+    "blocks": [
+        {
+            "key": "a",
+            "text": "正文",
+            "type": "unstyled",
+            "depth": 0,
+            "inlineStyleRanges": [],
+            "entityRanges": [],
+        }
+    ],
+    "entityMap": {},
+}
 
 
 def make_case(title="脐橙网店从零到月销千单"):
@@ -46,14 +62,22 @@ def build_course(title="淘宝天猫基础实操", tier="primary", lecturers=())
     if tier_page is None:
         tier_page = index.add_child(
             instance=TierPage(
-                title="初级培训", slug=tier, tier=tier, audience="农村电商从业人员",
-                aims="<p>会开店</p>", who_may_enrol="<p>16-45 岁</p>",
+                title="初级培训",
+                slug=tier,
+                tier=tier,
+                audience="农村电商从业人员",
+                aims="<p>会开店</p>",
+                who_may_enrol="<p>16-45 岁</p>",
             )
         )
     course = tier_page.add_child(
         instance=CoursePage(
-            title=title, slug=f"course-{CoursePage.objects.count() + 1}", summary="概要",
-            learning_outcomes="<ul><li>开店</li></ul>", hours=6, theory_hours=2,
+            title=title,
+            slug=f"course-{CoursePage.objects.count() + 1}",
+            summary="概要",
+            learning_outcomes="<ul><li>开店</li></ul>",
+            hours=6,
+            theory_hours=2,
             practice_hours=4,
         )
     )
@@ -70,8 +94,12 @@ def lesson_body(with_case=True):
 
 def add_lesson(course, with_case=True, title="第一课"):
     lesson = course.add_child(
-        instance=LessonPage(title=title, slug=f"lesson-{LessonPage.objects.count() + 1}",
-                            body=lesson_body(with_case), live=False)
+        instance=LessonPage(
+            title=title,
+            slug=f"lesson-{LessonPage.objects.count() + 1}",
+            body=lesson_body(with_case),
+            live=False,
+        )
     )
     return lesson
 
@@ -119,7 +147,7 @@ def test_the_admin_says_why_a_lesson_without_a_case_cannot_be_published(client, 
             "summary": "",
             "body-count": "1",
             "body-0-type": "text",
-            "body-0-value": '{"blocks":[{"key":"a","text":"正文","type":"unstyled","depth":0,"inlineStyleRanges":[],"entityRanges":[]}],"entityMap":{}}',
+            "body-0-value": json.dumps(DRAFTAIL_PARAGRAPH),
             "body-0-deleted": "",
             "body-0-order": "0",
             "body-0-id": "b1",

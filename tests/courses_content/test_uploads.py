@@ -88,7 +88,9 @@ def test_a_spreadsheet_is_served_as_a_download_not_inline(lecturer_client, clien
         "/admin/documents/add/",
         {
             "title": "报价表",
-            "file": SimpleUploadedFile("prices.xlsx", b"PK\x03\x04data", "application/vnd.ms-excel"),
+            "file": SimpleUploadedFile(
+                "prices.xlsx", b"PK\x03\x04data", "application/vnd.ms-excel"
+            ),
             "collection": 1,
         },
     )

@@ -45,7 +45,9 @@ def curriculum_index():
         return existing
     home = ensure_site()
     index = home.add_child(
-        instance=CurriculumIndexPage(title="培训课程", slug="curricula", intro="<p>三个培训层次</p>")
+        instance=CurriculumIndexPage(
+            title="培训课程", slug="curricula", intro="<p>三个培训层次</p>"
+        )
     )
     return publish(index)
 

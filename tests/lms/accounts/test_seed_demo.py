@@ -20,7 +20,7 @@ DEMO_USERS = {
 
 
 def test_seed_demo_creates_the_county_and_one_account_per_role(client, settings):
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--without-curricula", verbosity=0)
     county = Region.objects.get(level=Region.Level.COUNTY)
     assert county.children.count() >= 3
     assert Region.objects.filter(level=Region.Level.VILLAGE, parent__parent=county).count() >= 9
@@ -38,14 +38,14 @@ def test_seed_demo_creates_the_county_and_one_account_per_role(client, settings)
 
 
 def test_seed_demo_is_idempotent():
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--without-curricula", verbosity=0)
     counts = (Region.objects.count(), User.objects.count(), TraineeProfile.objects.count())
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--without-curricula", verbosity=0)
     assert counts == (Region.objects.count(), User.objects.count(), TraineeProfile.objects.count())
 
 
 def test_every_demo_account_can_sign_in(client, settings):
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--without-curricula", verbosity=0)
     for username in DEMO_USERS:
         client.logout()
         response = client.post(
@@ -57,5 +57,5 @@ def test_every_demo_account_can_sign_in(client, settings):
 def test_seed_demo_refuses_when_demo_accounts_are_disabled(settings):
     settings.DEMO_ACCOUNTS_ENABLED = False
     with pytest.raises(CommandError):
-        call_command("seed_demo", verbosity=0)
+        call_command("seed_demo", "--without-curricula", verbosity=0)
     assert not User.objects.filter(is_demo=True).exists()

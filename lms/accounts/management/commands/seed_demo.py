@@ -1,9 +1,13 @@
-"""``manage.py seed_demo``: the demo county and one account per role. Safe to run again."""
+"""``manage.py seed_demo``: the demo county, one account per role, and the demo curricula.
+
+Safe to run again: nothing is duplicated and unchanged pages get no new revisions.
+"""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from courses_content.demo import seed_curricula
 from lms.accounts import demo
 from lms.accounts.actions import do_set_roles
 from lms.accounts.models import Region, TraineeProfile, User
@@ -11,7 +15,17 @@ from lms.audit.actions import acting_as
 
 
 class Command(BaseCommand):
-    help = "Create the demo county, its townships and villages, and one account per role."
+    help = (
+        "Create the demo county, its townships and villages, one account per role, and the "
+        "demo curricula (tiers, courses, lessons, cases, lecturers)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--without-curricula",
+            action="store_true",
+            help="Only the county and the accounts; skip the demo curricula (faster).",
+        )
 
     def handle(self, *args, **options):
         if not settings.DEMO_ACCOUNTS_ENABLED:
@@ -22,6 +36,8 @@ class Command(BaseCommand):
             villages = self.seed_regions()
             self.seed_staff()
             self.seed_trainees(villages)
+            if not options["without_curricula"]:
+                seed_curricula(stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {Region.objects.count()} regions, "
