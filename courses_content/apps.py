@@ -11,6 +11,7 @@ class CoursesContentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from . import caching  # noqa: F401  (connects the case-library version signal)
         from .permissions import ensure_review_workflow_after_migrate
 
         # Runs after lms.accounts' role sync (connected earlier), so the groups exist.

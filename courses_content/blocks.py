@@ -30,7 +30,7 @@ class VideoBlock(blocks.StructBlock):
             raise blocks.StructBlockValidationError(
                 block_errors={
                     "embed": blocks.BlockValidationError(
-                        _("Give either a video URL or an uploaded file, not both.")
+                        _("Give a video URL or an uploaded file: exactly one of the two.")
                     )
                 }
             )

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.blocks import StreamBlockValidationError
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
@@ -212,7 +213,10 @@ class LessonPageForm(WagtailAdminPageForm):
         wants_live = "action-publish" in self.data or "action-submit" in self.data
         body = cleaned.get("body")
         if wants_live and body is not None and not lesson_has_case(body):
-            self.add_error("body", CASE_REQUIRED_MESSAGE)
+            # Shown at the top of the body editor, where the case block is missing.
+            self.add_error(
+                "body", StreamBlockValidationError(non_block_errors=[CASE_REQUIRED_MESSAGE])
+            )
         return cleaned
 
 

@@ -71,3 +71,11 @@ def lesson_neighbours(lesson_page):
         "previous": lessons[here - 1] if here > 0 else None,
         "next": lessons[here + 1] if here + 1 < len(lessons) else None,
     }
+
+
+@register.simple_tag
+def case_library_version():
+    """Changes whenever a case is saved or deleted; part of the lesson body's cache key."""
+    from courses_content.caching import case_library_version as current
+
+    return current()

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from wagtail.embeds.embeds import get_embed_hash
@@ -213,15 +214,34 @@ def test_a_lesson_page_costs_the_same_queries_whatever_the_number_of_lessons_and
 ):
     lesson = make_lesson(course, body=every_block(make_case()))
     make_lesson(course, "另一课")
-    client.get(lesson.url)  # warm the rendition and site caches
+    client.get(lesson.url)  # warm the renditions
+    cache.clear()  # measure the body rendered, not served from the fragment cache
     with CaptureQueriesContext(connection) as baseline:
         assert client.get(lesson.url).status_code == 200
     expected = len(baseline)  # read now: a later request clears the connection's query log
 
     for number in range(8):
         make_lesson(course, f"加课{number}", case=make_case(f"案例{number}"))
+    cache.clear()
     with django_assert_num_queries(expected):
         assert client.get(lesson.url).status_code == 200
+
+
+def test_a_lesson_body_is_served_from_the_cache_until_it_or_a_case_changes(
+    client, course, django_assert_max_num_queries
+):
+    case = make_case()
+    lesson = make_lesson(course, body=every_block(case))
+    client.get(lesson.url)
+    with CaptureQueriesContext(connection) as rendered:
+        client.get(lesson.url)
+    cached = len(rendered)
+    case.title = "改过的案例标题"
+    case.save()
+    response = client.get(lesson.url)
+    assert "改过的案例标题" in response.text  # a case edit shows at once
+    with django_assert_max_num_queries(cached):
+        client.get(lesson.url)
 
 
 def test_a_course_page_costs_the_same_queries_whatever_the_number_of_lessons(
