@@ -1,12 +1,9 @@
 """A trainee on a 360 px phone studies a course: reads a lesson and its case, marks it
 complete, and resumes at the next lesson from the course page."""
 
-import re
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from courses_content.models import Case
 from lms.learning.models import LessonProgress
@@ -16,20 +13,7 @@ from tests.factories.learning import enrol
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    # Until lms/urls.py includes lms.learning.urls, the learning tests mount it themselves.
 ]
-
-TEMPLATES = Path(settings.BASE_DIR) / "templates" / "courses_content"
-
-
-def _source(name):
-    """A page template without its {# comments #}."""
-    return re.sub(r"\{#.*?#\}", "", (TEMPLATES / name).read_text(encoding="utf-8"))
-
-
-def _includes_ready():
-    lesson, course = _source("lesson_page.html"), _source("course_page.html")
-    return "{% lesson_progress page %}" in lesson and "{% course_progress page %}" in course
 
 
 def assert_no_horizontal_scroll(page):
@@ -40,11 +24,6 @@ def assert_no_horizontal_scroll(page):
 def test_trainee_reads_a_lesson_marks_it_complete_and_resumes(
     live_server, phone, make_user, password
 ):
-    if not _includes_ready():
-        pytest.skip(
-            "waits for the page templates to fill {% block lesson_progress %} and "
-            "{% block course_progress %} with the learning template tags"
-        )
     errors = []
     phone.on("console", lambda message: message.type == "error" and errors.append(message.text))
 
