@@ -141,3 +141,27 @@ register_card(
     "profile",
     [Role.TRAINEE, Role.ALUMNUS],
 )
+register_card(
+    "my_courses_to_edit",
+    _("My courses"),
+    _("Edit the lessons of the courses you teach and send them for review."),
+    "wagtailadmin_explore_root",
+    [Role.LECTURER],
+    permission="wagtailadmin.access_admin",
+)
+register_card(
+    "case_library",
+    _("Case library"),
+    _("Real cases that lessons are taught through: add one or improve one."),
+    "wagtailsnippets_courses_content_case:list",
+    [Role.LECTURER, Role.ADMINISTRATOR],
+    permission="courses_content.view_case",
+)
+register_card(
+    "lecturer_library",
+    _("Lecturer library"),
+    _("The approved lecturers, and which account each one signs in with."),
+    "wagtailsnippets_training_lecturer:list",
+    [Role.ADMINISTRATOR],
+    permission="training.change_lecturer",
+)
