@@ -11,10 +11,11 @@ class CoursesContentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import caching  # noqa: F401  (connects the case-library version signal)
+        from . import caching
         from .permissions import ensure_review_workflow_after_migrate
 
         # Runs after lms.accounts' role sync (connected earlier), so the groups exist.
+        caching.connect()
         post_migrate.connect(
             ensure_review_workflow_after_migrate, dispatch_uid="courses_content.workflow"
         )

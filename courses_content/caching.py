@@ -2,15 +2,15 @@
 
 Rendering the stream (image renditions, the case from the library) is most of
 a lesson page's cost and the same for every reader. The body is cached per
-lesson, publication time and language, plus a case-library version that every
-case save bumps, so an edited case shows at once. Previews never use the cache.
+lesson, publication time and language, plus a version that every save of a
+case, image or document bumps, so an edited case or a replaced picture shows at
+once. Previews never use the cache.
 """
 
 import time
 
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 
 from .models import Case
 
@@ -26,6 +26,19 @@ def case_library_version():
     return version
 
 
-@receiver([post_save, post_delete], sender=Case, dispatch_uid="case_library_version")
 def bump_case_library_version(sender, **kwargs):
     cache.set(VERSION_KEY, str(time.time_ns()), None)
+
+
+def connect():
+    """Bump the version when a case, an image or a document changes: the body shows them."""
+    from wagtail.documents import get_document_model
+    from wagtail.images import get_image_model
+
+    for model in (Case, get_image_model(), get_document_model()):
+        for signal in (post_save, post_delete):
+            signal.connect(
+                bump_case_library_version,
+                sender=model,
+                dispatch_uid=f"lesson_body_version_{id(signal)}_{model._meta.label}",
+            )

@@ -121,7 +121,7 @@ register_card(
 register_card(
     "pages",
     _("Site pages"),
-    _("The site's pages: programme news and, soon, the curricula."),
+    _("The site's pages: programme news and the curricula."),
     "wagtailadmin_explore_root",
     [Role.ADMINISTRATOR],
     permission="wagtailadmin.access_admin",

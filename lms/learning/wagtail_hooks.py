@@ -69,7 +69,7 @@ class CourseEnrolmentViewSet(SnippetViewSet):
     icon = "group"
     menu_label = _("Course enrolments")
     menu_name = "course_enrolments"
-    menu_order = 240
+    menu_order = 250
     add_to_admin_menu = True
     inspect_view_enabled = True
     copy_view_enabled = False

@@ -297,18 +297,10 @@ CONTENT_SECURITY_POLICY = {
         "font-src": [SELF, "data:"],
         "connect-src": [SELF],
         "media-src": [SELF, "blob:"],
-        # Lessons may embed videos from these players (VIDEO_EMBED_ORIGINS).
-        "frame-src": [
-            SELF,
-            *env_list(
-                "VIDEO_EMBED_ORIGINS",
-                [
-                    "https://player.bilibili.com",
-                    "https://v.qq.com",
-                    "https://player.youku.com",
-                ],
-            ),
-        ],
+        # Video players lessons may embed (VIDEO_EMBED_ORIGINS, e.g. the origin of a
+        # county video platform with an oEmbed finder in WAGTAILEMBEDS_FINDERS). Empty by
+        # default: lessons use uploaded video files, which need no third party.
+        "frame-src": [SELF, *env_list("VIDEO_EMBED_ORIGINS")],
         "frame-ancestors": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
