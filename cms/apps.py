@@ -8,3 +8,9 @@ class CmsConfig(AppConfig):
     name = "cms"
     verbose_name = _("Site")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import restrictions, site_cache
+
+        restrictions.connect()
+        site_cache.connect()

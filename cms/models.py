@@ -7,11 +7,13 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
 
+from .restrictions import SkipUnusedViewRestrictionsMixin
+
 HOME_NEWS_COUNT = 3
 HOME_OPEN_COURSES_COUNT = 6
 
 
-class HomePage(Page):
+class HomePage(SkipUnusedViewRestrictionsMixin, Page):
     """The programme's front page: what the training is, how to register, who to call.
 
     The root of the site; the curricula and programme news hang below it. It also shows the
@@ -48,8 +50,13 @@ class HomePage(Page):
         lesson sits four levels down. Only the final page must be live, as before.
         """
         if path_components:
+            from courses_content.models import LessonPage
+
             url_path = f"{self.url_path}{'/'.join(path_components)}/"
-            page = Page.objects.filter(url_path=url_path).specific().first()
+            # Lessons are most of the traffic: try them first, in one joined query.
+            page = LessonPage.objects.filter(url_path=url_path).first()
+            if page is None:
+                page = Page.objects.filter(url_path=url_path).specific().first()
             if page is not None:
                 return page.route(request, [])
         return super().route(request, path_components)
@@ -74,7 +81,7 @@ class HomePage(Page):
         return context
 
 
-class NewsPage(Page):
+class NewsPage(SkipUnusedViewRestrictionsMixin, Page):
     """A piece of programme news (项目动态): a new class, a deadline, a result worth telling.
 
     Lives directly under the home page, which shows the three latest.

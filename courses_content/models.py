@@ -16,6 +16,8 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from cms.restrictions import SkipUnusedViewRestrictionsMixin
+
 from .blocks import LessonStreamBlock
 from .search import to_index_text
 
@@ -95,7 +97,7 @@ class Case(index.Indexed, models.Model):
         return to_index_text(strip_tags(" ".join(str(p) for p in parts)))
 
 
-class CurriculumIndexPage(Page):
+class CurriculumIndexPage(SkipUnusedViewRestrictionsMixin, Page):
     """The curricula: the three tiers of the county's programme."""
 
     intro = RichTextField(_("introduction"), blank=True)
@@ -109,7 +111,7 @@ class CurriculumIndexPage(Page):
         verbose_name = _("curriculum index")
 
 
-class TierPage(Page):
+class TierPage(SkipUnusedViewRestrictionsMixin, Page):
     """One training tier (培训层次): who it is for, what it aims at, who may enrol."""
 
     class Tier(models.TextChoices):
@@ -140,7 +142,7 @@ class TierPage(Page):
         return to_index_text(f"{self.title} {self.audience}")
 
 
-class CoursePage(Page):
+class CoursePage(SkipUnusedViewRestrictionsMixin, Page):
     """A course in a tier, taught by lecturers from the lecturer library."""
 
     summary = models.TextField(_("summary"))
@@ -220,7 +222,7 @@ class LessonPageForm(WagtailAdminPageForm):
         return cleaned
 
 
-class LessonPage(Page):
+class LessonPage(SkipUnusedViewRestrictionsMixin, Page):
     """A lesson, taught through at least one real case (一课一案)."""
 
     class Kind(models.TextChoices):

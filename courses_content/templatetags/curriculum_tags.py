@@ -79,3 +79,11 @@ def case_library_version():
     from courses_content.caching import case_library_version as current
 
     return current()
+
+
+@register.simple_tag
+def site_version():
+    """Changes whenever a page is published, unpublished, moved or deleted."""
+    from cms.site_cache import site_version as current
+
+    return current()

@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "lms.core.middleware.AdminContentSecurityPolicyMiddleware",
     "courses_content.middleware.CurriculumAdminMiddleware",
+    "cms.site_cache.CachedSiteMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Axes must be last: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",

@@ -90,6 +90,7 @@ def test_the_home_page_costs_the_same_queries_whatever_the_news_and_courses(
     for number in range(6):
         make_course(tier, f"公开课{number}")
         make_news(f"新闻{number}", datetime.date(2025, 4, 2 + number))
+    client.get("/")  # publishing refreshed the cached site; warm it again
     with django_assert_num_queries(expected):
         assert client.get("/").status_code == 200
 
