@@ -54,8 +54,9 @@ class HomePage(SkipUnusedViewRestrictionsMixin, Page):
 
             url_path = f"{self.url_path}{'/'.join(path_components)}/"
             # Lessons are most of the traffic: try them first, in one joined query.
-            page = LessonPage.objects.filter(url_path=url_path).first()
-            if page is None:
+            try:
+                page = LessonPage.objects.get(url_path=url_path)
+            except (LessonPage.DoesNotExist, LessonPage.MultipleObjectsReturned):
                 page = Page.objects.filter(url_path=url_path).specific().first()
             if page is not None:
                 return page.route(request, [])

@@ -269,16 +269,39 @@ class LessonPage(SkipUnusedViewRestrictionsMixin, Page):
 
     @cached_property
     def course(self):
-        return CoursePage.objects.parent_of(self).first()
+        return CoursePage.objects.filter(path=self.path[: -self.steplen]).first()
 
     def serve(self, request, *args, **kwargs):
+        from django.contrib.auth.views import redirect_to_login
+
         from lms.learning.views import record_page_view
+
+        if not request.user.is_authenticated:
+            # Anonymous readers need only "is the course open?", cached until the next publish.
+            if course_is_open(self):
+                return super().serve(request, *args, **kwargs)
+            return redirect_to_login(request.get_full_path())
 
         def serve_and_record(request, *args, **kwargs):
             record_page_view(request, self)
             return super(LessonPage, self).serve(request, *args, **kwargs)
 
         return _serve_if_readable(serve_and_record, self.course, request, *args, **kwargs)
+
+
+def course_is_open(lesson):
+    """Whether the lesson's course is open to the public, cached per site version."""
+    from django.core.cache import cache
+
+    from cms.site_cache import site_version
+
+    course_path = lesson.path[: -lesson.steplen]
+    key = f"curriculum:course-open:{site_version()}:{course_path}"
+    is_open = cache.get(key)
+    if is_open is None:
+        is_open = bool(lesson.course and lesson.course.open_to_public)
+        cache.set(key, is_open, 60 * 60)
+    return is_open
 
 
 def _serve_if_readable(serve, course, request, *args, **kwargs):

@@ -43,5 +43,16 @@ def test_a_new_lesson_appears_in_the_previous_next_links_at_once(client):
 def test_a_lesson_costs_two_queries_when_warm(client, django_assert_num_queries):
     lesson = make_lesson(make_course(make_tier(), open_to_public=True))
     client.get(lesson.url)
-    with django_assert_num_queries(2):  # the lesson and its course
+    with django_assert_num_queries(1):  # the lesson; the course's openness is cached
         assert client.get(lesson.url).status_code == 200
+
+
+def test_closing_a_course_closes_its_lessons_to_anonymous_readers_at_once(client):
+    course = make_course(make_tier(), open_to_public=True)
+    lesson = make_lesson(course)
+    assert client.get(lesson.url).status_code == 200
+    course.open_to_public = False
+    course.save_revision().publish()
+    response = client.get(lesson.url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
