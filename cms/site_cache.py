@@ -7,8 +7,6 @@ version" that those events bump. The same version keys cached page navigation
 (a lesson's previous and next lesson), which changes on the same events.
 """
 
-import time
-
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.http.request import split_domain_port
@@ -17,20 +15,18 @@ from wagtail.models.sites import get_site_for_hostname
 from wagtail.signals import page_published, page_unpublished, post_page_move
 from wagtail.views import serve as wagtail_serve
 
+from lms.core.versions import bump_version, current_version
+
 VERSION_KEY = "cms:site-version"
 SITE_CACHE_SECONDS = 60 * 60
 
 
 def site_version():
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = str(time.time_ns())
-        cache.set(VERSION_KEY, version, None)
-    return version
+    return current_version(VERSION_KEY)
 
 
 def bump_site_version(sender=None, **kwargs):
-    cache.set(VERSION_KEY, str(time.time_ns()), None)
+    bump_version(VERSION_KEY)
 
 
 def connect():

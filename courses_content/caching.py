@@ -7,10 +7,9 @@ case, image or document bumps, so an edited case or a replaced picture shows at
 once. Previews never use the cache.
 """
 
-import time
-
-from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
+
+from lms.core.versions import bump_version, current_version
 
 from .models import Case
 
@@ -19,15 +18,11 @@ BODY_CACHE_SECONDS = 60 * 60
 
 
 def case_library_version():
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = str(time.time_ns())
-        cache.set(VERSION_KEY, version, None)
-    return version
+    return current_version(VERSION_KEY)
 
 
 def bump_case_library_version(sender, **kwargs):
-    cache.set(VERSION_KEY, str(time.time_ns()), None)
+    bump_version(VERSION_KEY)
 
 
 def connect():
