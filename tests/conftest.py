@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connection
 
 from tests.factories import UserFactory
+from tests.utils import clear_cache
 
 REQUIRE_SERVICES = os.environ.get("LMS_REQUIRE_SERVICES", "") not in {"", "0", "false"}
 CHROMIUM = "/usr/bin/chromium"
@@ -66,10 +67,8 @@ def pytest_runtest_setup(item):
 @pytest.fixture(autouse=True)
 def _fresh_state(settings, tmp_path):
     """Each test starts with an empty cache and its own media folder."""
-    from django.core.cache import cache
-
     settings.MEDIA_ROOT = tmp_path / "media"
-    cache.clear()
+    clear_cache()
 
 
 @pytest.fixture

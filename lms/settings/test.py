@@ -26,6 +26,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": ENV.get("SQLITE_TEST_PATH") or None}
 
 if REDIS_URL:
-    # Keep test runs apart from a development server sharing the same Redis.
-    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = "lms-test:channels"  # noqa: F405
-    CACHES["default"]["KEY_PREFIX"] = "lms-test"  # noqa: F405
+    # Keep test runs apart from a development server sharing the same Redis, and
+    # parallel test workers (pytest-xdist) apart from each other.
+    WORKER = ENV.get("PYTEST_XDIST_WORKER", "")
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"lms-test{WORKER}:channels"  # noqa: F405
+    CACHES["default"]["KEY_PREFIX"] = f"lms-test{WORKER}"  # noqa: F405
