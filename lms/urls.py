@@ -51,6 +51,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("cases/", include("courses_content.urls")),
     path("learning/", include("lms.learning.urls")),
+    path("training/", include("lms.training.urls")),
     path("search/", courses_content_views.search, name="search"),
 ]
 

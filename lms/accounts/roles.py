@@ -52,6 +52,10 @@ ROLE_PERMISSIONS = {
         "training.add_lecturer",
         "training.change_lecturer",
         "training.view_lecturer",
+        "training.add_institution",
+        "training.change_institution",
+        "training.view_institution",
+        "training.change_institution_status",
         "learning.add_courseenrolment",
         "learning.view_courseenrolment",
         "learning.delete_courseenrolment",
@@ -64,13 +68,18 @@ ROLE_PERMISSIONS = {
         "audit.view_auditevent",
         "courses_content.view_case",
         "training.view_lecturer",
+        "training.add_institution",
+        "training.change_institution",
+        "training.view_institution",
+        "training.change_institution_status",
     ],
     Role.FINANCE_OFFICER: [
         ADMIN_ACCESS,
         "accounts.view_region",
         "accounts.view_traineeprofile",
+        "training.view_institution",
     ],
-    Role.INSTITUTION_STAFF: [ADMIN_ACCESS, "accounts.view_region"],
+    Role.INSTITUTION_STAFF: [ADMIN_ACCESS, "accounts.view_region", "training.view_institution"],
     Role.LECTURER: [
         ADMIN_ACCESS,
         "courses_content.add_case",
@@ -118,6 +127,11 @@ ROLE_COLLECTION_PERMISSIONS = {
     Role.LECTURER: [
         "wagtailimages.add_image",
         "wagtailimages.choose_image",
+        "wagtaildocs.add_document",
+        "wagtaildocs.choose_document",
+    ],
+    # Evidence documents for institutions' qualification records.
+    Role.COMMERCE_OFFICER: [
         "wagtaildocs.add_document",
         "wagtaildocs.choose_document",
     ],

@@ -165,3 +165,11 @@ register_card(
     [Role.ADMINISTRATOR],
     permission="training.change_lecturer",
 )
+register_card(
+    "training_institutions",
+    _("Training institutions"),
+    _("Institutions, their four qualification conditions and evidence; qualify, suspend, cancel."),
+    "wagtailsnippets_training_institution:list",
+    [Role.COMMERCE_OFFICER],
+    permission="training.view_institution",
+)
