@@ -110,9 +110,17 @@ class ApiJsonErrorsMiddleware:
 def _register_routers():
     from courses_content.api import router as curriculum_router
     from lms.accounts.api import router as accounts_router
+    from lms.attendance.api import router as attendance_router
+    from lms.enrolment.api import router as enrolment_router
+    from lms.evaluation.api import router as evaluation_router
+    from lms.training.api import router as training_router
 
     api.add_router("", accounts_router)
     api.add_router("", curriculum_router)
+    api.add_router("", training_router)
+    api.add_router("", enrolment_router)
+    api.add_router("", attendance_router)
+    api.add_router("", evaluation_router)
 
 
 _register_routers()

@@ -52,6 +52,10 @@ urlpatterns = [
     path("cases/", include("courses_content.urls")),
     path("learning/", include("lms.learning.urls")),
     path("training/", include("lms.training.urls")),
+    path("training/", include("lms.enrolment.urls")),
+    path("training/", include("lms.attendance.urls")),
+    path("training/", include("lms.evaluation.urls")),
+    path("training/", include("lms.trainingfile.urls")),
     path("search/", courses_content_views.search, name="search"),
 ]
 

@@ -1,13 +1,18 @@
-"""The lecturer library (师资库) and training institutions (培训机构) with their qualification.
+"""Running the programme: the lecturer library (师资库), training institutions (培训机构) with
+their qualification, venues, training plans (培训方案) with their revisions, training classes
+(培训班) and their sessions (课次).
 
-Plans and classes come with later parts of the classes issue.
+Enrolment, attendance, leave, evaluation and the training file live in their own apps
+(``lms.enrolment``, ``lms.attendance``, ``lms.evaluation``, ``lms.trainingfile``).
 """
+
+import datetime
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from modelcluster.fields import ParentalKey
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from wagtail.search import index
 
@@ -42,6 +47,13 @@ class Lecturer(index.Indexed, models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+    )
+    institutions = models.ManyToManyField(
+        "training.Institution",
+        verbose_name=_("training institutions"),
+        blank=True,
+        related_name="lecturers",
+        help_text=_("The institutions this lecturer teaches for."),
     )
 
     search_fields = [index.SearchField("name"), index.SearchField("expertise")]
@@ -115,6 +127,13 @@ class Institution(ClusterableModel):
     )
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    staff = ParentalManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("institution staff"),
+        blank=True,
+        related_name="staffed_institutions",
+        help_text=_("Accounts that work for this institution in the admin; they see only it."),
+    )
 
     DETAIL_FIELDS = [
         "legal_name",
@@ -215,3 +234,360 @@ class InstitutionStatusChange(models.Model):
         return (
             f"{self.institution}: {self.get_from_status_display()} → {self.get_to_status_display()}"
         )
+
+
+# --- Venues, training plans, classes and sessions ---------------------------------------------
+
+
+class Tier(models.TextChoices):
+    """The three tiers of the curricula; the same codes as ``courses_content.TierPage.tier``."""
+
+    CADRE = "cadre", _("Cadre training")
+    PRIMARY = "primary", _("Primary practitioner training")
+    SENIOR = "senior", _("Senior and intermediate training")
+
+
+class VenueKind(models.TextChoices):
+    CLASSROOM = "classroom", _("Theory classroom")
+    COMPUTER_ROOM = "computer_room", _("Computer room")
+
+
+class Venue(models.Model):
+    """A classroom or computer room where an institution teaches."""
+
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("training institution"),
+        on_delete=models.PROTECT,
+        related_name="venues",
+    )
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=VenueKind.choices)
+    address = models.CharField(_("address"), max_length=200)
+    seats = models.PositiveSmallIntegerField(_("seats"))
+
+    class Meta:
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
+        ordering = ["institution", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "name"], name="unique_venue_name")
+        ]
+
+    def __str__(self):
+        return f"{self.name}（{self.get_kind_display()}）"
+
+
+MAX_CLASS_SIZE = 50
+MIN_CLASS_DAYS = 3
+MAX_CLASS_DAYS = 5
+
+
+class TrainingPlan(ClusterableModel):
+    """One revision of an institution's training plan (培训方案).
+
+    Rows sharing a ``code`` are the revisions of one plan. An institution drafts a revision and
+    submits it; a commerce officer approves or rejects it with comments. An approved revision is
+    frozen: a change is a new revision (``revision`` + 1, ``supersedes`` the approved one) that
+    needs approval again; approving it marks the old one superseded. ``status`` changes only
+    through ``lms.training.actions``.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        SUPERSEDED = "superseded", _("Superseded")
+
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("training institution"),
+        on_delete=models.PROTECT,
+        related_name="plans",
+    )
+    code = models.CharField(
+        _("plan code"), max_length=30, help_text=_("Shared by every revision of this plan.")
+    )
+    revision = models.PositiveSmallIntegerField(_("revision"), default=1, editable=False)
+    supersedes = models.OneToOneField(
+        "self",
+        verbose_name=_("revision of"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="superseded_by",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices)
+    number_of_classes = models.PositiveSmallIntegerField(_("number of classes"))
+    trainees_per_class = models.PositiveSmallIntegerField(
+        _("trainees per class"), help_text=_("At most 50.")
+    )
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"))
+    days_per_class = models.PositiveSmallIntegerField(_("days per class"), help_text=_("3 to 5."))
+    courses = ParentalManyToManyField(
+        "courses_content.CoursePage", verbose_name=_("courses"), related_name="+", blank=True
+    )
+    venues = ParentalManyToManyField(Venue, verbose_name=_("venues"), related_name="+", blank=True)
+    lecturers = ParentalManyToManyField(
+        Lecturer, verbose_name=_("lecturers"), related_name="plans", blank=True
+    )
+    content_summary = models.TextField(_("content and arrangements"), blank=True)
+
+    # Eligibility rules for the classes under this plan (the work plan's defaults).
+    min_age = models.PositiveSmallIntegerField(_("minimum age"), default=16)
+    max_age = models.PositiveSmallIntegerField(_("maximum age"), default=45)
+    min_education = models.CharField(
+        _("minimum education"),
+        max_length=20,
+        default="junior_high",
+        help_text=_("Junior high school or above by default."),
+    )
+    min_computer_skill = models.CharField(
+        _("minimum computer skill"), max_length=20, default="basic"
+    )
+    categories = models.JSONField(
+        _("categories admitted"),
+        default=list,
+        blank=True,
+        help_text=_("Trainee categories admitted; empty admits every category."),
+    )
+    village_quota = models.PositiveSmallIntegerField(
+        _("places per village per class"),
+        default=10,
+        help_text=_("The most trainees from one village in one class (5 to 10 by default)."),
+    )
+
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        editable=False,
+        db_index=True,
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, editable=False)
+    decided_at = models.DateTimeField(_("decided at"), null=True, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decision_comment = models.TextField(_("comments"), blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("training plan")
+        verbose_name_plural = _("training plans")
+        ordering = ["-start_date", "code", "-revision"]
+        permissions = [("review_trainingplan", _("Can approve or reject training plans"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "code", "revision"], name="unique_plan_revision"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(trainees_per_class__gte=1, trainees_per_class__lte=50),
+                name="plan_trainees_per_class_1_50",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(days_per_class__gte=3, days_per_class__lte=5),
+                name="plan_days_per_class_3_5",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title}（{self.code} v{self.revision}）"
+
+    @property
+    def is_frozen(self):
+        return self.status in {self.Status.SUBMITTED, self.Status.APPROVED, self.Status.SUPERSEDED}
+
+
+class PlanEvent(models.Model):
+    """One step in a plan's review: submitted, approved, rejected, withdrawn or revised."""
+
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        REVISED = "revised", _("New revision started")
+
+    plan = models.ForeignKey(
+        TrainingPlan,
+        verbose_name=_("training plan"),
+        on_delete=models.CASCADE,
+        related_name="events",
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    comment = models.TextField(_("comments"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("plan review step")
+        verbose_name_plural = _("plan review steps")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.plan}: {self.get_action_display()}"
+
+
+class TrainingClass(ClusterableModel):
+    """A training class (培训班): at most 50 trainees for 3-5 days under an approved plan.
+
+    ``status`` (planned -> enrolling -> in progress -> finished -> archived) changes only through
+    ``lms.training.actions``. Sessions are edited with the class; trainees join through
+    ``lms.enrolment``.
+    """
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        ENROLLING = "enrolling", _("Enrolling")
+        IN_PROGRESS = "in_progress", _("In progress")
+        FINISHED = "finished", _("Finished")
+        ARCHIVED = "archived", _("Archived")
+
+    code = models.CharField(_("class code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    plan = models.ForeignKey(
+        TrainingPlan,
+        verbose_name=_("training plan"),
+        on_delete=models.PROTECT,
+        related_name="classes",
+        help_text=_("The approved plan revision this class runs under."),
+    )
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("training institution"),
+        on_delete=models.PROTECT,
+        related_name="classes",
+        editable=False,
+    )
+    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, editable=False)
+    capacity = models.PositiveSmallIntegerField(_("capacity"), help_text=_("At most 50."))
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"))
+    head_teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("head teacher"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="head_teacher_of",
+    )
+    lecturers = ParentalManyToManyField(
+        Lecturer, verbose_name=_("lecturers"), related_name="classes", blank=True
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=Status.choices,
+        default=Status.PLANNED,
+        editable=False,
+        db_index=True,
+    )
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("training class")
+        verbose_name_plural = _("training classes")
+        ordering = ["-start_date", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(capacity__gte=1, capacity__lte=50),
+                name="class_capacity_1_50",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="class_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name}（{self.code}）"
+
+    @property
+    def days(self):
+        return (self.end_date - self.start_date).days + 1
+
+
+class ClassSession(models.Model):
+    """One scheduled teaching block (课次) of a class: theory in a classroom, practice in a
+    computer room."""
+
+    class Kind(models.TextChoices):
+        THEORY = "theory", _("Theory")
+        PRACTICE = "practice", _("Practice")
+
+    # The kind of venue each kind of session needs.
+    VENUE_KIND = {Kind.THEORY: VenueKind.CLASSROOM, Kind.PRACTICE: VenueKind.COMPUTER_ROOM}
+
+    training_class = ParentalKey(
+        TrainingClass,
+        verbose_name=_("training class"),
+        on_delete=models.CASCADE,
+        related_name="sessions",
+    )
+    date = models.DateField(_("date"))
+    starts_at = models.TimeField(_("starts at"))
+    ends_at = models.TimeField(_("ends at"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    venue = models.ForeignKey(
+        Venue, verbose_name=_("venue"), on_delete=models.PROTECT, related_name="sessions"
+    )
+    lecturer = models.ForeignKey(
+        Lecturer,
+        verbose_name=_("lecturer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sessions",
+    )
+    lessons = ParentalManyToManyField(
+        "courses_content.LessonPage", verbose_name=_("lessons"), related_name="+", blank=True
+    )
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["date", "starts_at", "pk"]
+        indexes = [models.Index(fields=["training_class", "date", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="session_ends_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.date:%m-%d} {self.starts_at:%H:%M} {self.title}"
+
+    def starts(self):
+        """The start as an aware datetime in the programme's time zone."""
+        return timezone.make_aware(datetime.datetime.combine(self.date, self.starts_at))
+
+    def ends(self):
+        return timezone.make_aware(datetime.datetime.combine(self.date, self.ends_at))

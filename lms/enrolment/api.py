@@ -1,0 +1,5 @@
+"""API endpoints of lms.enrolment under /api/v1/ (see docs/api.md)."""
+
+from ninja import Router
+
+router = Router(tags=["enrolment"])

@@ -1,0 +1,5 @@
+"""Site pages of lms.evaluation, mounted under /training/ by lms.urls."""
+
+app_name = "evaluation"
+
+urlpatterns = []
