@@ -1,4 +1,5 @@
-"""``manage.py seed_demo``: the demo county, one account per role, and the demo curricula.
+"""``manage.py seed_demo``: the demo county, one account per role, the demo curricula and the
+demo training programme (institution, approved plan, a class in progress, a class enrolling).
 
 Safe to run again: nothing is duplicated and unchanged pages get no new revisions.
 """
@@ -12,12 +13,14 @@ from lms.accounts import demo
 from lms.accounts.actions import do_set_roles
 from lms.accounts.models import Region, TraineeProfile, User
 from lms.audit.actions import acting_as
+from lms.training.demo import seed_training
 
 
 class Command(BaseCommand):
     help = (
         "Create the demo county, its townships and villages, one account per role, and the "
-        "demo curricula (tiers, courses, lessons, cases, lecturers)."
+        "demo curricula (tiers, courses, lessons, cases, lecturers) and the demo training "
+        "programme (institution, plan, classes, enrolments, attendance)."
     )
 
     def add_arguments(self, parser):
@@ -38,6 +41,7 @@ class Command(BaseCommand):
             self.seed_trainees(villages)
             if not options["without_curricula"]:
                 seed_curricula(stdout=self.stdout)
+            seed_training(stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {Region.objects.count()} regions, "
