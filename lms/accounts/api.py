@@ -41,6 +41,9 @@ class ClassOut(Schema):
     id: int
     code: str
     name: str
+    status: str
+    start_date: date
+    end_date: date
 
 
 class MeOut(Schema):
@@ -116,8 +119,14 @@ def _profile_out(profile):
 
 
 def classes_of(user):
-    """The user's training classes. Classes arrive with the classes issue; until then none."""
-    return []
+    """The training classes the user takes part in (enrolled, head teacher or lecturer)."""
+    from lms.training.policy import classes_of as training_classes_of
+
+    return list(
+        training_classes_of(user)
+        .order_by("-start_date", "code")
+        .values("id", "code", "name", "status", "start_date", "end_date")
+    )
 
 
 @router.get("/me", response=MeOut, summary="The signed-in user, roles and classes")

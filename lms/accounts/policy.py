@@ -17,7 +17,8 @@ def can_see_full_id_number(user):
 
 
 def trainee_profiles_visible_to(user):
-    """Profiles a user may list: county-wide for officers, own registrations for registrars."""
+    """Profiles a user may list: county-wide for officers; for registrars, the people they
+    registered and the people of their areas' villages (``lms.enrolment.RegistrarArea``)."""
     qs = TraineeProfile.objects.select_related("village__parent__parent", "user")
     if not (user.is_authenticated and user.is_active):
         return qs.none()
@@ -26,7 +27,12 @@ def trainee_profiles_visible_to(user):
     if user.has_role(Role.COMMERCE_OFFICER) or user.has_role(Role.FINANCE_OFFICER):
         return qs
     if user.has_role(Role.REGISTRAR):
-        return qs.filter(registered_by=user)
+        # The people they registered, and everyone from the villages they register in.
+        from django.db.models import Q
+
+        from lms.enrolment.policy import registrar_village_ids
+
+        return qs.filter(Q(registered_by=user) | Q(village_id__in=registrar_village_ids(user)))
     return qs.filter(user=user)
 
 

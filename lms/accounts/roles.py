@@ -137,6 +137,7 @@ ROLE_PERMISSIONS = {
         "training.view_classsession",
         "enrolment.view_classenrolment",
         "attendance.view_attendancerecord",
+        "evaluation.view_evaluationresponse",
         "trainingfile.view_trainingfile",
     ],
     Role.INSTITUTION_STAFF: [

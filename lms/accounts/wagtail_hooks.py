@@ -18,7 +18,12 @@ class VisibleProfileMixin:
     def get_queryset(self):  # edit and delete views
         return trainee_profiles_visible_to(self.request.user)
 
-    def get_base_object_queryset(self):  # history and usage views
+
+class VisibleBaseObjectMixin:
+    """History and usage views list log entries and references with ``get_queryset``; only
+    the profile they are about is loaded through the policy."""
+
+    def get_base_object_queryset(self):
         return trainee_profiles_visible_to(self.request.user)
 
 
@@ -30,11 +35,11 @@ class ProfileDeleteView(VisibleProfileMixin, snippet_views.DeleteView):
     pass
 
 
-class ProfileHistoryView(VisibleProfileMixin, snippet_views.HistoryView):
+class ProfileHistoryView(VisibleBaseObjectMixin, snippet_views.HistoryView):
     pass
 
 
-class ProfileUsageView(VisibleProfileMixin, snippet_views.UsageView):
+class ProfileUsageView(VisibleBaseObjectMixin, snippet_views.UsageView):
     pass
 
 

@@ -8,3 +8,8 @@ class AttendanceConfig(AppConfig):
     name = "lms.attendance"
     label = "attendance"
     verbose_name = _("Attendance and leave")
+
+    def ready(self):
+        from . import panels
+
+        panels.register()

@@ -11,11 +11,17 @@ from .health import run_checks
 @login_required
 def dashboard(request):
     """Where everyone lands after signing in: one section per role they hold."""
+    from lms.training.policy import classes_of
+
     user = request.user
     return render(
         request,
         "dashboard/dashboard.html",
-        {"sections": sections_for(user), "profile": getattr(user, "trainee_profile", None)},
+        {
+            "sections": sections_for(user),
+            "profile": getattr(user, "trainee_profile", None),
+            "in_a_class": classes_of(user).exists(),
+        },
     )
 
 

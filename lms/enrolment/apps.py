@@ -8,3 +8,19 @@ class EnrolmentConfig(AppConfig):
     name = "lms.enrolment"
     label = "enrolment"
     verbose_name = _("Enrolment")
+
+    def ready(self):
+        from . import panels
+
+        panels.register()
+
+        from lms.accounts.roles import Role
+        from lms.core.dashboard import register_card
+
+        register_card(
+            "enrolling_classes",
+            _("Classes open for enrolment"),
+            _("Classes taking trainees now: apply online, and your registrar confirms."),
+            "enrolment:enrolling",
+            [Role.TRAINEE, Role.REGISTRAR],
+        )

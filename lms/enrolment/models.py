@@ -6,6 +6,7 @@ quota, overlapping classes) is checked in ``lms.enrolment.actions``.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +36,21 @@ class RegistrarArea(models.Model):
 
     def __str__(self):
         return f"{self.registrar} · {self.region}"
+
+    def clean(self):
+        from lms.accounts.models import Region
+        from lms.accounts.roles import Role
+
+        errors = {}
+        if self.region_id and self.region.level not in (
+            Region.Level.TOWNSHIP,
+            Region.Level.VILLAGE,
+        ):
+            errors["region"] = _("Choose a township or a village.")
+        if self.registrar_id and not self.registrar.has_role(Role.REGISTRAR):
+            errors["registrar"] = _("This account does not hold the registrar role.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class ClassEnrolment(models.Model):
@@ -106,6 +122,12 @@ class ClassEnrolment(models.Model):
         editable=False,
         on_delete=models.SET_NULL,
         related_name="+",
+    )
+    status_reason = models.TextField(
+        _("reason for declining or withdrawing"),
+        blank=True,
+        editable=False,
+        help_text=_("Shown to the trainee when an application is declined or a place withdrawn."),
     )
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, editable=False)

@@ -8,3 +8,15 @@ class EvaluationConfig(AppConfig):
     name = "lms.evaluation"
     label = "evaluation"
     verbose_name = _("Satisfaction evaluation")
+
+    def ready(self):
+        from lms.training.panels import register_class_panel
+
+        from .panels import evaluation_panel_context
+
+        register_class_panel(
+            "evaluation",
+            order=40,
+            template="evaluation/panels/evaluation.html",
+            context=evaluation_panel_context,
+        )

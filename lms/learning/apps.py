@@ -25,7 +25,14 @@ class LearningConfig(AppConfig):
             _("Progress reports"),
             _("How far each trainee has got in a course: lessons completed and time spent."),
             "learning:report_index",
-            [Role.ADMINISTRATOR, Role.COMMERCE_OFFICER, Role.LECTURER, Role.HEAD_TEACHER],
+            [
+                Role.ADMINISTRATOR,
+                Role.COMMERCE_OFFICER,
+                Role.FINANCE_OFFICER,
+                Role.INSTITUTION_STAFF,
+                Role.LECTURER,
+                Role.HEAD_TEACHER,
+            ],
         )
         register_card(
             "course_enrolments",

@@ -142,3 +142,108 @@ def trainee_totals(course, user_ids):
         )
     )
     return {row["user_id"]: row for row in rows}
+
+
+@dataclass
+class ClassProgressRow:
+    """One enrolled trainee of a class: ``cells`` follow the report's ``courses``."""
+
+    enrolment: object
+    profile: object
+    user_id: int | None
+    cells: list
+    completed: int = 0
+    total: int = 0
+    seconds: int = 0
+    last_seen: object = None
+
+    @property
+    def percent(self):
+        return completion_percent(self.completed, self.total)
+
+    @property
+    def has_account(self):
+        return self.user_id is not None
+
+
+@dataclass
+class ProgressCell:
+    course: object
+    completed: int
+    total: int
+
+    @property
+    def percent(self):
+        return completion_percent(self.completed, self.total)
+
+
+@dataclass
+class ClassProgress:
+    """Each enrolled trainee's progress in the courses of a class's plan."""
+
+    courses: list
+    lesson_totals: dict  # {course_id: live lessons}
+    rows: list
+
+
+def class_progress(training_class):
+    """The class's ``ClassProgress`` in four queries: the plan's live courses, their live
+    lessons, the enrolled trainees, and their progress summed per trainee and course."""
+    from courses_content.models import CoursePage, LessonPage
+    from lms.enrolment.models import ClassEnrolment
+    from lms.training.models import TrainingPlan
+
+    from .models import LessonProgress
+
+    course_ids = TrainingPlan.courses.through.objects.filter(
+        trainingplan_id=training_class.plan_id
+    ).values("coursepage_id")
+    courses = list(
+        CoursePage.objects.live().defer_streamfields().filter(pk__in=course_ids).order_by("path")
+    )
+    lesson_totals = {course.pk: 0 for course in courses}
+    if courses:
+        by_path = {course.path: course.pk for course in courses}
+        under_any = Q()
+        for course in courses:
+            under_any |= Q(path__startswith=course.path, depth=course.depth + 1)
+        for path in LessonPage.objects.live().filter(under_any).values_list("path", flat=True):
+            lesson_totals[by_path[path[: -LessonPage.steplen]]] += 1
+    enrolments = sorted(
+        ClassEnrolment.objects.filter(
+            training_class=training_class, status=ClassEnrolment.Status.ENROLLED
+        ).select_related("profile"),
+        key=lambda e: (e.profile.real_name, e.pk),
+    )
+    user_ids = [e.profile.user_id for e in enrolments if e.profile.user_id is not None]
+    sums = {}
+    if user_ids and courses:
+        rows = (
+            LessonProgress.objects.filter(
+                user_id__in=user_ids, course_id__in=[course.pk for course in courses]
+            )
+            .values("user_id", "course_id")
+            .annotate(
+                completed=Count("pk", filter=Q(completed_at__isnull=False, lesson__live=True)),
+                seconds=Sum("seconds_spent"),
+                last_seen=Max("last_seen_at"),
+            )
+        )
+        sums = {(row["user_id"], row["course_id"]): row for row in rows}
+    report_rows = []
+    for enrolment in enrolments:
+        user_id = enrolment.profile.user_id
+        row = ClassProgressRow(enrolment, enrolment.profile, user_id, [])
+        for course in courses:
+            found = sums.get((user_id, course.pk), {})
+            total = lesson_totals[course.pk]
+            completed = min(found.get("completed", 0), total)
+            row.cells.append(ProgressCell(course, completed, total))
+            row.completed += completed
+            row.total += total
+            row.seconds += found.get("seconds") or 0
+            last_seen = found.get("last_seen")
+            if last_seen and (row.last_seen is None or last_seen > row.last_seen):
+                row.last_seen = last_seen
+        report_rows.append(row)
+    return ClassProgress(courses=courses, lesson_totals=lesson_totals, rows=report_rows)

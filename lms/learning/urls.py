@@ -1,4 +1,5 @@
-"""``/learning/``: progress from lesson pages, the trainee's courses, progress reports.
+"""``/learning/``: progress from lesson pages, the trainee's courses, progress reports per
+course and per class.
 
 The project's ``urls.py`` includes these with ``path("learning/", include("lms.learning.urls"))``.
 """
@@ -20,4 +21,5 @@ urlpatterns = [
         views.trainee_report,
         name="trainee_report",
     ),
+    path("reports/classes/<int:class_id>/", views.class_report, name="class_report"),
 ]

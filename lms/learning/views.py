@@ -1,5 +1,9 @@
 """Web endpoints for learning: progress from the lesson page, "mark as complete", the
-trainee's own courses, and the progress reports for lecturers and head teachers."""
+trainee's own courses (assigned ones and those of their classes), and the progress reports:
+per course for its lecturers and supervisors, per class for its head teacher, lecturers,
+institution staff and officers."""
+
+from collections import defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -103,14 +107,33 @@ def complete_lesson(request, lesson_id):
     return HttpResponseRedirect(target)
 
 
-def my_courses(user):
-    """Courses ``user`` is enrolled in or has opened, with completion, most recent first.
+def courses_from_classes(user):
+    """``{course_id: [class name, ...]}`` for the classes ``user`` is enrolled in (one query)."""
+    from lms.enrolment.models import ClassEnrolment
 
-    A constant number of queries: enrolments, progress, courses, lessons.
+    rows = (
+        ClassEnrolment.objects.filter(profile__user=user, status=ClassEnrolment.Status.ENROLLED)
+        .order_by("training_class__start_date", "training_class__pk")
+        .values_list("training_class__name", "training_class__plan__courses")
+    )
+    classes = defaultdict(list)
+    for class_name, course_id in rows:
+        if course_id is not None and class_name not in classes[course_id]:
+            classes[course_id].append(class_name)
+    return dict(classes)
+
+
+def my_courses(user):
+    """Courses ``user`` studies (assigned, through a class, or opened), with completion, most
+    recent first. ``classes`` names the classes a course comes from.
+
+    A constant number of queries: enrolments, classes, progress, courses, lessons.
     """
     from courses_content.models import CoursePage
 
-    enrolled = set(CourseEnrolment.objects.filter(user=user).values_list("course_id", flat=True))
+    assigned = set(CourseEnrolment.objects.filter(user=user).values_list("course_id", flat=True))
+    from_classes = courses_from_classes(user)
+    enrolled = assigned | set(from_classes)
     seen = dict(
         LessonProgress.objects.filter(user=user)
         .values("course_id")
@@ -131,6 +154,7 @@ def my_courses(user):
             {
                 "course": course,
                 "enrolled": course.pk in enrolled,
+                "classes": from_classes.get(course.pk, []),
                 "state": state,
                 "completed": state.completed,
                 "total": state.total,
@@ -153,37 +177,45 @@ def my_learning(request):
 @login_required
 @require_GET
 def report_index(request):
-    """``/learning/courses/``: the courses whose progress report the user may see."""
-    courses = list(policy.courses_reportable_by(request.user))
-    if not courses and not policy.can_see_all_reports(request.user):
+    """``/learning/courses/``: the courses and classes whose progress report the user may see.
+
+    Trainees and people without a report role get 404. Classes come fifty a page.
+    """
+    user = request.user
+    if not policy.may_have_reports(user):
         raise Http404(_("No such course."))
-    return render(request, "learning/report_index.html", {"courses": courses})
+    courses = list(policy.courses_reportable_by(user))
+    classes = Paginator(policy.classes_reportable_by(user), REPORT_PAGE_SIZE // 2).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "learning/report_index.html",
+        {"courses": courses, "classes": classes.object_list, "page_obj": classes},
+    )
 
 
 @login_required
 @require_GET
 def course_report(request, course_id):
-    """``/learning/courses/<id>/progress/``: each enrolled trainee's progress in the course.
+    """``/learning/courses/<id>/progress/``: each trainee's progress in the course, whether
+    assigned to it or enrolled in a class that studies it.
 
-    Visible to the course's lecturers, administrators, commerce officers and head teachers;
-    everyone else gets 404. A fixed number of queries per page, whatever its length.
+    Visible to the course's lecturers, administrators and commerce officers; everyone else
+    gets 404. A fixed number of queries per page, whatever its length.
     """
     course = policy.access_course_report(request.user, course_id)
     total = progress.live_lessons(course).count()
-    enrolments = (
-        CourseEnrolment.objects.filter(course=course)
-        .select_related("user__trainee_profile")
-        .order_by("user__username")
-    )
-    page = Paginator(enrolments, REPORT_PAGE_SIZE).get_page(request.GET.get("page"))
-    totals = progress.trainee_totals(course, [e.user_id for e in page.object_list])
+    learners = policy.learners_of(course).select_related("trainee_profile").order_by("username")
+    page = Paginator(learners, REPORT_PAGE_SIZE).get_page(request.GET.get("page"))
+    totals = progress.trainee_totals(course, [user.pk for user in page.object_list])
     rows = []
-    for enrolment in page.object_list:
-        row = totals.get(enrolment.user_id, {})
+    for learner in page.object_list:
+        row = totals.get(learner.pk, {})
         completed = row.get("completed", 0)
         rows.append(
             {
-                "user": enrolment.user,
+                "user": learner,
                 "completed": completed,
                 "percent": progress.completion_percent(completed, total),
                 "seconds": row.get("seconds") or 0,
@@ -200,19 +232,35 @@ def course_report(request, course_id):
 @login_required
 @require_GET
 def trainee_report(request, course_id, user_id):
-    """``/learning/courses/<id>/progress/<user_id>/``: one enrolled trainee, lesson by lesson."""
+    """``/learning/courses/<id>/progress/<user_id>/``: one of the course's trainees, lesson by
+    lesson."""
     course = policy.access_course_report(request.user, course_id)
-    enrolment = (
-        CourseEnrolment.objects.filter(course=course, user_id=user_id)
-        .select_related("user__trainee_profile")
-        .first()
-    )
-    if enrolment is None:
+    trainee = policy.learners_of(course).select_related("trainee_profile").filter(pk=user_id)
+    trainee = trainee.first()
+    if trainee is None:
         raise Http404(_("No such trainee."))
-    trainee = enrolment.user
     state = progress.course_progress(trainee, course)
     return render(
         request,
         "learning/trainee_report.html",
-        {"course": course, "trainee": trainee, "state": state, "enrolment": enrolment},
+        {"course": course, "trainee": trainee, "state": state},
+    )
+
+
+@login_required
+@require_GET
+def class_report(request, class_id):
+    """``/learning/reports/classes/<id>/``: each enrolled trainee's progress in the courses of
+    the class's plan.
+
+    For the class's head teacher and lecturers, staff of its institution, officers and
+    administrators; its trainees, everyone else and unknown ids get the class page's 404.
+    Six queries or so, whatever the number of trainees or courses.
+    """
+    training_class = policy.access_class_report(request.user, class_id)
+    report = progress.class_progress(training_class)
+    return render(
+        request,
+        "learning/class_report.html",
+        {"training_class": training_class, "report": report},
     )

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_tasks",
+    "django_tasks_db",
     # Django
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -188,9 +189,28 @@ else:
         }
     }
 
-# Background tasks (Wagtail 8 uses django-tasks). The immediate backend runs a
-# task in the request that enqueued it, so no worker or extra server is needed.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Background tasks (django-tasks). Wagtail's small jobs (reference and search index
+# updates) run at once in the request that enqueued them ("default"). Long jobs, such as
+# building a training file, go to the "background" backend: rows in the database that
+# ``manage.py db_worker --backend background`` picks up (``make run`` starts one beside
+# daphne; production runs it as a service, see docs/deploy.md). LMS_BACKGROUND_TASKS=immediate
+# runs them in the request instead, for a machine that cannot run a worker.
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "background": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if ENV.get("LMS_BACKGROUND_TASKS", "worker") == "immediate"
+            else "django_tasks_db.backend.DatabaseBackend"
+        )
+    },
+}
+
+# Check-in by QR code (lms.attendance.checkin): how long each code is shown, how early
+# check-in opens and when a check-in counts as late.
+CHECKIN_CODE_SECONDS = int(ENV.get("CHECKIN_CODE_SECONDS", "30"))
+CHECKIN_OPENS_MINUTES_BEFORE = int(ENV.get("CHECKIN_OPENS_MINUTES_BEFORE", "30"))
+CHECKIN_LATE_MINUTES = int(ENV.get("CHECKIN_LATE_MINUTES", "10"))
 
 # --- Accounts and sign-in ---------------------------------------------------
 
@@ -321,7 +341,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": ENV.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django_tasks": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 

@@ -18,6 +18,13 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
 STATIC_ROOT = None  # WhiteNoise serves from the finders; nothing is collected in tests
 
+# Background tasks run in the request, so a test sees the finished result; one test runs the
+# database backend and its worker explicitly.
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "background": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+}
+
 # Threads (daphne's sync workers, the live server) must not keep connections
 # open, or the test database cannot be dropped at the end of the run.
 DATABASES["default"]["CONN_MAX_AGE"] = 0

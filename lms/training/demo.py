@@ -287,8 +287,9 @@ def _sessions(training_class, classroom, computer_room, lecturers):
         session.lecturer = lecturers[0] if lecturers else None
         session.save()
         if index < len(lessons):
+            # A parental many-to-many field outside a cluster is written by commit().
             session.lessons.set([lessons[index]])
-            session.save()
+            session.lessons.commit()
 
 
 def _registrar_areas(users):

@@ -18,7 +18,13 @@ from wagtail.search import index
 
 from lms.accounts.validators import validate_phone
 
-from .validators import normalise_credit_code, validate_credit_code
+from .validators import (  # noqa: F401  (the limits are part of this module's vocabulary)
+    MAX_CLASS_DAYS,
+    MAX_CLASS_SIZE,
+    MIN_CLASS_DAYS,
+    normalise_credit_code,
+    validate_credit_code,
+)
 
 
 class Lecturer(index.Indexed, models.Model):
@@ -278,11 +284,6 @@ class Venue(models.Model):
         return f"{self.name}（{self.get_kind_display()}）"
 
 
-MAX_CLASS_SIZE = 50
-MIN_CLASS_DAYS = 3
-MAX_CLASS_DAYS = 5
-
-
 class TrainingPlan(ClusterableModel):
     """One revision of an institution's training plan (培训方案).
 
@@ -406,6 +407,17 @@ class TrainingPlan(ClusterableModel):
             models.CheckConstraint(
                 condition=models.Q(days_per_class__gte=3, days_per_class__lte=5),
                 name="plan_days_per_class_3_5",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="plan_ends_after_start",
+            ),
+            # One revision of a plan is in force at a time.
+            models.UniqueConstraint(
+                fields=["institution", "code"],
+                condition=models.Q(status="approved"),
+                name="one_approved_revision_per_plan",
+                violation_error_message=_("This plan already has an approved revision."),
             ),
         ]
 
@@ -533,9 +545,14 @@ class TrainingClass(ClusterableModel):
         return (self.end_date - self.start_date).days + 1
 
 
-class ClassSession(models.Model):
+class ClassSession(ClusterableModel):
     """One scheduled teaching block (课次) of a class: theory in a classroom, practice in a
-    computer room."""
+    computer room.
+
+    A ``ClusterableModel`` so that its ``lessons`` (a ``ParentalManyToManyField``) are written
+    when the session is saved, also as a child of its class in the admin's inline editor; set
+    them before ``save()``.
+    """
 
     class Kind(models.TextChoices):
         THEORY = "theory", _("Theory")

@@ -1,4 +1,4 @@
-"""Public training pages, mounted at ``/training/`` by ``lms.urls``."""
+"""Training pages, mounted at ``/training/`` by ``lms.urls``."""
 
 from django.urls import path
 
@@ -9,4 +9,7 @@ app_name = "training"
 urlpatterns = [
     path("notices/", views.notice_index, name="notices"),
     path("notices/<int:pk>/", views.notice_detail, name="notice_detail"),
+    path("classes/", views.my_classes, name="my_classes"),
+    path("classes/<int:class_id>/", views.class_page, name="class_page"),
+    path("classes/<int:class_id>/roster/", views.class_roster, name="class_roster"),
 ]

@@ -9,7 +9,23 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def training_file_storage():
+    """``STORAGES["training_files"]`` when configured (e.g. a folder no web server serves),
+    else the default storage. Files are only ever served by the permission-checked view."""
+    from django.core.files.storage import default_storage, storages
+
+    if "training_files" in settings.STORAGES:
+        return storages["training_files"]
+    return default_storage
+
+
 class TrainingFile(models.Model):
+    """One version of a class's training file: its build's progress, then the ZIP.
+
+    Versions are numbered per class by ``actions.do_request_build``; a ready file is never
+    changed and no version is deleted.
+    """
+
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
         BUILDING = "building", _("Building")
@@ -28,7 +44,9 @@ class TrainingFile(models.Model):
     )
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     step = models.CharField(_("current step"), max_length=100, blank=True)
-    file = models.FileField(_("file"), upload_to="training-files/", blank=True)
+    file = models.FileField(
+        _("file"), upload_to="training-files/", storage=training_file_storage, blank=True
+    )
     size = models.PositiveIntegerField(_("size (bytes)"), default=0)
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     class_status = models.CharField(_("class status when built"), max_length=20, blank=True)

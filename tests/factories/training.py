@@ -49,7 +49,9 @@ def make_institution(*, qualified=True, staff=(), **fields):
     values.update(fields)
     institution = Institution.objects.create(**values)
     if staff:
+        # Parental many-to-many fields are written when their owner is saved.
         institution.staff.set(staff)
+        institution.save()
     return institution
 
 
@@ -150,11 +152,12 @@ def make_session(
     kind=ClassSession.Kind.THEORY,
     venue=None,
     lecturer=None,
+    lessons=(),
     **fields,
 ):
     venue_kind = ClassSession.VENUE_KIND[ClassSession.Kind(kind)]
     venue = venue or make_venue(training_class.institution, venue_kind)
-    return ClassSession.objects.create(
+    session = ClassSession.objects.create(
         training_class=training_class,
         date=date or training_class.start_date,
         starts_at=starts_at,
@@ -165,6 +168,11 @@ def make_session(
         lecturer=lecturer,
         **fields,
     )
+    if lessons:
+        # A parental many-to-many field on a model outside a cluster is written by commit().
+        session.lessons.set(lessons)
+        session.lessons.commit()
+    return session
 
 
 def make_enrolment(

@@ -66,6 +66,30 @@ def test_registrars_see_only_the_people_they_registered(client, make_user):
         assert client.get(f"{LIST}{view}/{theirs.pk}/").status_code == 404, view
 
 
+@pytest.mark.parametrize("view", ["history", "usage"])
+def test_history_and_usage_of_a_visible_profile_open(client, make_user, view):
+    registrar = make_user("registrar")
+    mine = TraineeProfileFactory(registered_by=registrar)
+    client.force_login(registrar)
+    assert client.get(f"{LIST}{view}/{mine.pk}/").status_code == 200
+
+
+def test_registrars_also_see_the_people_of_their_areas(client, make_user):
+    from lms.enrolment.models import RegistrarArea
+
+    registrar = make_user("registrar")
+    village = VillageFactory()
+    RegistrarArea.objects.create(registrar=registrar, region=village.parent)  # the township
+    neighbour = TraineeProfileFactory(village=village, real_name="本乡镇的")
+    elsewhere = TraineeProfileFactory(real_name="外乡镇的")
+    client.force_login(registrar)
+    listing = client.get(LIST)
+    assert "本乡镇的" in listing.text
+    assert "外乡镇的" not in listing.text
+    assert client.get(f"{LIST}inspect/{neighbour.pk}/").status_code == 200
+    assert client.get(f"{LIST}inspect/{elsewhere.pk}/").status_code == 404
+
+
 def test_a_registrar_registers_a_trainee_in_the_admin(client, make_user):
     registrar = make_user("registrar")
     village = VillageFactory()

@@ -43,6 +43,22 @@ def test_me_with_the_session_cookie(client, trainee):
     assert trainee.trainee_profile.id_number not in response.text
 
 
+def test_me_lists_the_classes_the_user_is_enrolled_in_or_runs(client, trainee, make_user):
+    from tests.factories.training import make_class, make_enrolment
+
+    head_teacher = make_user("head_teacher")
+    mine = make_class(head_teacher=head_teacher)
+    make_enrolment(mine, profile=trainee.trainee_profile)
+    make_class()  # someone else's class
+    client.force_login(trainee)
+    classes = client.get("/api/v1/me").json()["classes"]
+    assert [(c["id"], c["code"], c["status"]) for c in classes] == [
+        (mine.pk, mine.code, "in_progress")
+    ]
+    client.force_login(head_teacher)
+    assert [c["id"] for c in client.get("/api/v1/me").json()["classes"]] == [mine.pk]
+
+
 def test_me_lists_every_role_a_user_holds(client, make_user):
     user = make_user("head_teacher", "lecturer")
     client.force_login(user)

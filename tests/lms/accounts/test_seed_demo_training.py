@@ -82,3 +82,13 @@ def test_seeding_again_on_a_later_day_moves_the_class_and_duplicates_nothing():
         for model in (TrainingPlan, TrainingClass, ClassEnrolment, AttendanceRecord, LeaveRequest)
     ]
     assert again == counts
+
+
+def test_with_the_curricula_the_plan_has_primary_courses_and_each_session_a_lesson():
+    call_command("seed_demo", verbosity=0)
+    running = TrainingClass.objects.get(status=TrainingClass.Status.IN_PROGRESS)
+    courses = list(running.plan.courses.all())
+    assert courses
+    assert {course.get_parent().specific.tier for course in courses} == {"primary"}
+    for session in running.sessions.all():
+        assert session.lessons.count() == 1

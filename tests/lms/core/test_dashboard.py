@@ -12,9 +12,16 @@ EXPECTED_CARDS = {
     ],
     "commerce_officer": ["/admin/snippets/accounts/traineeprofile/", "/admin/audit_events/"],
     "finance_officer": ["/admin/snippets/accounts/traineeprofile/"],
-    "registrar": ["/admin/snippets/accounts/traineeprofile/add/"],
+    "registrar": ["/admin/snippets/accounts/traineeprofile/add/", "/admin/enrolment/"],
+    "institution_staff": [
+        "/admin/training/plans/",
+        "/admin/training/classes/",
+        "/admin/enrolment/",
+        "/admin/training-files/",
+        "/admin/evaluation/",
+    ],
     "lecturer": ["/admin/images/"],
-    "trainee": ["/accounts/profile/"],
+    "trainee": ["/accounts/profile/", "/training/classes/", "/training/enrolling/"],
     "alumnus": ["/accounts/profile/"],
 }
 
@@ -42,6 +49,24 @@ def test_a_user_with_two_roles_sees_two_sections(client, make_user):
     assert 'id="role-lecturer"' in text
 
 
+def test_trainees_in_no_class_are_told_to_wait_for_their_registrar(client, make_user):
+    from django.utils.translation import gettext, override
+
+    from tests.factories.training import make_class, make_enrolment
+
+    waiting = (
+        "You are not in a training class yet. Your registrar will tell you when your class opens."
+    )
+    trainee = make_user("trainee")
+    client.force_login(trainee)
+    with override("zh-hans"):
+        assert gettext(waiting) in client.get("/dashboard/").text
+    enrolment = make_enrolment(make_class(), user=trainee)
+    assert enrolment.profile.user == trainee
+    with override("zh-hans"):
+        assert gettext(waiting) not in client.get("/dashboard/").text
+
+
 def test_a_user_without_roles_is_told_so(client, make_user):
     client.force_login(make_user())
     response = client.get("/dashboard/")
@@ -52,12 +77,12 @@ def test_a_user_without_roles_is_told_so(client, make_user):
 @pytest.mark.parametrize(
     ("roles", "queries"),
     [
-        # session, user, roles, trainee profile
-        (("trainee",), 4),
-        (("trainee", "alumnus"), 4),
+        # session, user, roles, trainee profile, "in a class?"
+        (("trainee",), 5),
+        (("trainee", "alumnus"), 5),
         # ... plus the user's and the groups' permissions, loaded once
-        (("lecturer",), 6),
-        (("administrator", "lecturer", "head_teacher", "registrar"), 6),
+        (("lecturer",), 7),
+        (("administrator", "lecturer", "head_teacher", "registrar"), 7),
     ],
 )
 def test_the_dashboard_costs_the_same_few_queries(

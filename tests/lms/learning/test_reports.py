@@ -23,7 +23,7 @@ def test_the_report_shows_each_enrolled_trainee(client, course, lessons, enrolle
     actions.do_complete_lesson(enrolled, lessons[0])
     actions.do_record_lesson_visit(enrolled, lessons[1], seconds=3600)
     actions.do_record_lesson_visit(enrolled, lessons[1], seconds=125)
-    client.force_login(make_user("head_teacher", username="banzhuren"))
+    client.force_login(make_user("commerce_officer", username="shangwu"))
     client.cookies["lms_language"] = "en"
     response = client.get(report_url(course))
     assert response.status_code == 200

@@ -115,3 +115,17 @@ def test_finance_officers_may_view_but_not_edit(client, make_user, make_institut
     assert url(institution.pk) not in response.text
     edit = client.get(f"/admin/snippets/training/institution/edit/{institution.pk}/")
     assert edit.status_code in {302, 403}
+
+
+def test_a_cancelled_institution_may_be_moved_back_to_applied(client, make_user, make_institution):
+    institution = make_institution(status=Status.CANCELLED)
+    client.force_login(make_user("commerce_officer"))
+    response = client.get(url(institution.pk))
+    choices = response.context["form"].fields["new_status"].choices
+    assert [value for value, _label in choices] == ["applied"]
+    response = client.post(
+        url(institution.pk), {"new_status": "applied", "reason": "整改后重新申请"}
+    )
+    assert response.status_code == 302
+    institution.refresh_from_db()
+    assert institution.status == Status.APPLIED

@@ -18,6 +18,7 @@ ALLOWED = {
     (Status.SUSPENDED, Status.QUALIFIED),
     (Status.QUALIFIED, Status.CANCELLED),
     (Status.SUSPENDED, Status.CANCELLED),
+    (Status.CANCELLED, Status.APPLIED),  # a re-application
 }
 ALL_PAIRS = [(a, b) for a in Status for b in Status]
 
