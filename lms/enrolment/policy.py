@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from lms.accounts.models import Region, TraineeProfile
 from lms.accounts.roles import Role
 from lms.training.models import TrainingClass
-from lms.training.policy import is_supervisor
+from lms.training.policy import is_administrator, is_supervisor, staffed_institution_ids
 
 from .models import ClassEnrolment, RegistrarArea
 
@@ -32,23 +32,8 @@ def _active(user):
     return user is not None and user.is_authenticated and user.is_active
 
 
-def is_administrator(user):
-    return _active(user) and (user.is_superuser or user.has_role(Role.ADMINISTRATOR))
-
-
 def can_override_eligibility(user):
     return _active(user) and user.has_perm(OVERRIDE_PERMISSION)
-
-
-def staffed_institution_ids(user):
-    """Ids of the institutions ``user`` works for, cached on the user for the request."""
-    if not _active(user):
-        return frozenset()
-    if not hasattr(user, "_staffed_institution_ids"):
-        user._staffed_institution_ids = frozenset(
-            user.staffed_institutions.values_list("pk", flat=True)
-        )
-    return user._staffed_institution_ids
 
 
 def is_registrar(user):

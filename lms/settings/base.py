@@ -206,6 +206,10 @@ TASKS = {
     },
 }
 
+# The training file's PDFs need a font with Chinese glyphs; empty means Debian's
+# fonts-noto-cjk (see lms.trainingfile.fonts).
+PDF_CJK_FONT = ENV.get("PDF_CJK_FONT") or None
+
 # Check-in by QR code (lms.attendance.checkin): how long each code is shown, how early
 # check-in opens and when a check-in counts as late.
 CHECKIN_CODE_SECONDS = int(ENV.get("CHECKIN_CODE_SECONDS", "30"))
