@@ -27,7 +27,7 @@ run: translations
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	# The background worker (training files) runs beside daphne and stops with it.
-	$(BIN)/python manage.py db_worker --backend background --interval 1 & \
+	$(BIN)/python manage.py db_worker --backend background --interval 1 --no-reload & \
 	worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/daphne -b $(HOST) -p $(PORT) lms.asgi:application
 

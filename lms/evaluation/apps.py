@@ -20,3 +20,14 @@ class EvaluationConfig(AppConfig):
             template="evaluation/panels/evaluation.html",
             context=evaluation_panel_context,
         )
+
+        from lms.accounts.roles import Role
+        from lms.core.dashboard import register_card
+
+        register_card(
+            "my_ratings",
+            _("My ratings"),
+            _("What trainees thought of your teaching in all your classes, anonymously."),
+            "evaluation:my_ratings",
+            [Role.LECTURER],
+        )

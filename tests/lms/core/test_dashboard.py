@@ -20,7 +20,7 @@ EXPECTED_CARDS = {
         "/admin/training-files/",
         "/admin/evaluation/",
     ],
-    "lecturer": ["/admin/images/"],
+    "lecturer": ["/admin/images/", "/training/lecturers/me/ratings/"],
     "trainee": ["/accounts/profile/", "/training/classes/", "/training/enrolling/"],
     "alumnus": ["/accounts/profile/"],
 }
