@@ -87,7 +87,8 @@ class TraineeProfileFactory(factory.django.DjangoModelFactory):
 
 
 def ensure_site():
-    """The Wagtail tree the migrations create, rebuilt after a transactional test's flush.
+    """The Wagtail tree and root collection the migrations create, rebuilt after a
+    transactional test's flush.
 
     Returns the home page. A no-op when the tree is already there.
     """
@@ -97,6 +98,10 @@ def ensure_site():
     from cms.models import HomePage
     from lms.accounts.roles import sync_roles
 
+    from wagtail.models import Collection
+
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
     home = HomePage.objects.first()
     if home is not None:
         return home

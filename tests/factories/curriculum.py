@@ -115,6 +115,7 @@ def make_image(title="脐橙", width=1600, height=1200, colour=(230, 140, 20)):
     """A Wagtail image drawn with Pillow (no downloads)."""
     from wagtail.images.models import Image
 
+    ensure_site()  # the root collection, after a transactional test's flush
     buffer = io.BytesIO()
     PILImage.new("RGB", (width, height), colour).save(buffer, format="JPEG")
     return Image.objects.create(
@@ -127,4 +128,5 @@ def make_document(title="开店清单", name="checklist.pdf", content=b"%PDF-1.4
     from django.core.files.base import ContentFile
     from wagtail.documents.models import Document
 
+    ensure_site()  # the root collection, after a transactional test's flush
     return Document.objects.create(title=title, file=ContentFile(content, name=name))
