@@ -93,12 +93,10 @@ def ensure_site():
     Returns the home page. A no-op when the tree is already there.
     """
     from django.conf import settings
-    from wagtail.models import Locale, Page, Site
+    from wagtail.models import Collection, Locale, Page, Site
 
     from cms.models import HomePage
     from lms.accounts.roles import sync_roles
-
-    from wagtail.models import Collection
 
     if Collection.get_first_root_node() is None:
         Collection.add_root(name="Root")
