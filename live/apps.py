@@ -8,3 +8,9 @@ class LiveConfig(AppConfig):
     name = "live"
     verbose_name = _("Live")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import panels, signals
+
+        signals.connect()
+        panels.register()

@@ -1,12 +1,27 @@
 """WebSocket consumers. Thin: authenticate, authorise, call actions, relay events."""
 
+import asyncio
 import json
+import logging
+import time
+import uuid
+from contextlib import contextmanager
+from urllib.parse import parse_qs
 
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.core.cache import cache
+from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from . import actions
+from .actions import ChatError
 from .auth import language_from_scope
+from .policy import access_room, membership_in
+
+logger = logging.getLogger(__name__)
 
 # Application close code (4000-4999): 4401 not signed in. Daphne answers a socket
 # closed before it is accepted with HTTP 403 on the handshake.
@@ -52,3 +67,379 @@ class PingConsumer(AsyncWebsocketConsumer):
             message = str(ERROR_MESSAGES[code])
         frame = {"type": "error", "code": code, "message": message}
         await self.send(json.dumps(frame, ensure_ascii=False))
+
+
+# --- The class chat ----------------------------------------------------------------------------
+
+CLOSE_NOT_FOUND = 4404  # not a member, or no such class: the same answer
+CLOSE_REMOVED = 4403  # removed from the class, deactivated or signed out
+MAX_CHAT_FRAME_BYTES = 16 * 1024
+PRESENCE_TTL = 90  # seconds a connection counts as online without a refresh
+PRESENCE_REFRESH = 30  # how often an open connection refreshes presence and its groups
+
+
+# Presence: ``chat:online:<room>`` holds ``{user id: {"user": {...}, "conns": {conn: expiry}}}``.
+# A connection's entry expires unless refreshed, so a crashed process leaves no ghost for more
+# than PRESENCE_TTL seconds. The read-modify-write is guarded by a short cache lock (``add`` is
+# atomic on Redis and in local memory), so processes sharing Redis do not lose each other's
+# updates.
+
+
+def _presence_key(room_id):
+    return f"chat:online:{room_id}"
+
+
+@contextmanager
+def _cache_lock(key, timeout=2):
+    lock = f"{key}:lock"
+    for _attempt in range(100):
+        if cache.add(lock, 1, timeout):
+            break
+        time.sleep(0.01)
+    try:
+        yield
+    finally:
+        cache.delete(lock)
+
+
+def _live(data, now):
+    for user_id in list(data):
+        conns = {c: t for c, t in data[user_id]["conns"].items() if t > now}
+        if conns:
+            data[user_id]["conns"] = conns
+        else:
+            del data[user_id]
+    return data
+
+
+def presence_join(room_id, user_info, conn):
+    """Count one more connection of a user; True when the user just came online."""
+    key = _presence_key(room_id)
+    with _cache_lock(key):
+        now = time.time()
+        data = _live(cache.get(key) or {}, now)
+        entry = data.setdefault(str(user_info["id"]), {"user": user_info, "conns": {}})
+        first = not entry["conns"]
+        entry["conns"][conn] = now + PRESENCE_TTL
+        cache.set(key, data, PRESENCE_TTL * 2)
+    return first
+
+
+def presence_refresh(room_id, user_info, conn):
+    presence_join(room_id, user_info, conn)
+
+
+def presence_leave(room_id, user_id, conn):
+    """Count one connection less; True when the user's last connection went."""
+    key = _presence_key(room_id)
+    with _cache_lock(key):
+        data = _live(cache.get(key) or {}, time.time())
+        entry = data.get(str(user_id))
+        if entry is None:
+            return False
+        entry["conns"].pop(conn, None)
+        last = not entry["conns"]
+        if last:
+            del data[str(user_id)]
+        cache.set(key, data, PRESENCE_TTL * 2)
+    return last
+
+
+def online(room_id):
+    data = _live(cache.get(_presence_key(room_id)) or {}, time.time())
+    return [entry["user"] for entry in data.values()]
+
+
+def in_cache_thread(function):
+    """Run a cache-only (presence) call off the event loop without queueing behind the
+    database work, which Channels runs in one thread."""
+    return sync_to_async(function, thread_sensitive=False)
+
+
+def _int_or_none(value):
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    """``/ws/classes/<class_id>/chat/``: the live class chat (frames in docs/api.md).
+
+    Every change goes through ``live.actions`` (in a thread, with the database); live frames
+    arrive from the room's channel-layer group, already encoded (``chat.frame``).
+    """
+
+    room = None
+
+    # --- Connection ---------------------------------------------------------------------------
+
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.is_active:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        class_id = self.scope["url_route"]["kwargs"].get("class_id")
+        try:
+            room, membership, name = await database_sync_to_async(self._open)(user, class_id)
+        except Http404:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        self.user = user
+        self.membership = membership
+        self.conn = uuid.uuid4().hex
+        self.backlog_ids = set()
+        self.me = {"id": user.pk, "name": name, "role": membership.role}
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        after = _int_or_none((query.get("after") or [None])[0])
+        if after is not None and after < 0:
+            after = None
+        await self.accept()
+        # Join the groups before reading the backlog: a message committed meanwhile waits in
+        # this channel and is sent after the backlog (or skipped if the backlog had it).
+        self.room = room
+        await self.channel_layer.group_add(actions.room_group(room.pk), self.channel_name)
+        await self.channel_layer.group_add(actions.user_group(user.pk), self.channel_name)
+        # Supervisors read quietly: only members appear online.
+        self.visible = membership.can_send
+        first = self.visible and await in_cache_thread(presence_join)(room.pk, self.me, self.conn)
+        hello = await database_sync_to_async(self._hello)()
+        await self.send_frame(hello)
+        if after is not None:
+            resumed = after
+            while True:
+                frames = await database_sync_to_async(self._backlog_page)(resumed)
+                for frame in frames:
+                    self.backlog_ids.add(frame["id"])
+                    await self.send_frame(frame)
+                if frames:
+                    resumed = frames[-1]["id"]
+                if len(frames) < 200:
+                    break
+            await self.send_frame({"type": "resume.done", "last_id": max(resumed, after)})
+        if first:
+            await actions.broadcast_async(
+                room.pk, {"type": "presence", "user": self.me, "online": True}
+            )
+        self.keep_alive = asyncio.ensure_future(self._keep_alive())
+
+    @staticmethod
+    def _open(user, class_id):
+        room, membership = access_room(user, class_id)
+        return room, membership, user.display_name
+
+    def _hello(self):
+        room, user = self.room, self.user
+        training_class = room.training_class
+        mute = actions.active_mute(room, user.pk)
+        return {
+            "type": "hello",
+            "room": {
+                "id": room.pk,
+                "class_id": training_class.pk,
+                "name": training_class.name,
+                "locked": room.is_locked,
+            },
+            "me": {
+                **self.me,
+                "can_send": self.membership.can_send,
+                "can_moderate": self.membership.can_moderate,
+                "muted_until": mute.until.isoformat() if mute else None,
+            },
+            "pinned": actions.messages_payload(room, actions.pinned_messages(room)),
+            "online": online(room.pk),
+            "last_id": actions.last_id(room),
+            "unread": actions.unread_count(room, user),
+        }
+
+    def _backlog_page(self, after):
+        page = list(actions.room_messages(self.room).filter(id__gt=after).order_by("id")[:200])
+        return actions.messages_payload(self.room, page)
+
+    async def _keep_alive(self):
+        try:
+            while True:
+                await asyncio.sleep(PRESENCE_REFRESH)
+                if self.visible:
+                    await in_cache_thread(presence_refresh)(self.room.pk, self.me, self.conn)
+                # Re-adding refreshes the group membership's expiry in the layer.
+                await self.channel_layer.group_add(
+                    actions.room_group(self.room.pk), self.channel_name
+                )
+                await self.channel_layer.group_add(
+                    actions.user_group(self.user.pk), self.channel_name
+                )
+        except asyncio.CancelledError:
+            pass
+
+    async def disconnect(self, code):
+        if self.room is None:
+            return
+        room, self.room = self.room, None
+        task = getattr(self, "keep_alive", None)
+        if task is not None:
+            task.cancel()
+        await self.channel_layer.group_discard(actions.room_group(room.pk), self.channel_name)
+        await self.channel_layer.group_discard(actions.user_group(self.user.pk), self.channel_name)
+        last = self.visible and await in_cache_thread(presence_leave)(
+            room.pk, self.user.pk, self.conn
+        )
+        if last:
+            await actions.broadcast_async(
+                room.pk, {"type": "presence", "user": self.me, "online": False}
+            )
+
+    # --- Frames from the client ---------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        raw = text_data if text_data is not None else bytes_data
+        size = len(raw.encode()) if isinstance(raw, str) else len(raw or b"")
+        if size > MAX_CHAT_FRAME_BYTES:
+            await self.send_error("frame_too_large")
+            return
+        try:
+            frame = json.loads(raw or "")
+        except (ValueError, UnicodeDecodeError):
+            await self.send_error("bad_frame")
+            return
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            await self.send_error("bad_frame")
+            return
+        handler = self.HANDLERS.get(frame["type"])
+        if handler is None or self.room is None:
+            await self.send_error("bad_frame")
+            return
+        client_id = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
+        try:
+            await handler(self, frame)
+        except ChatError as error:
+            await self.send_error(error.code, error.message, client_id=client_id)
+        except Exception:
+            logger.exception("chat frame %s failed", frame["type"])
+            code = "save_failed" if frame["type"] == "message.send" else "bad_frame"
+            await self.send_error(code, client_id=client_id)
+
+    async def on_send(self, frame):
+        message, _created = await database_sync_to_async(actions.check_send_message)(
+            self.room,
+            self.user,
+            client_id=frame.get("client_id"),
+            body=frame.get("body"),
+            kind=frame.get("kind") or "text",
+            attachment_id=frame.get("attachment"),
+        )
+        await self.send_frame(
+            {
+                "type": "ack",
+                "client_id": str(message.client_id) if message.client_id else None,
+                "id": message.pk,
+            }
+        )
+
+    async def on_history(self, frame):
+        before = _int_or_none(frame.get("before"))
+        limit = _int_or_none(frame.get("limit")) or 50
+        if not 1 <= limit <= actions.MAX_PAGE:
+            raise ChatError("bad_frame")
+
+        def page():
+            if membership_in(self.user, self.room) is None:
+                raise ChatError("not_allowed")
+            messages, has_more = actions.history(self.room, before=before, limit=limit)
+            return actions.messages_payload(self.room, messages), has_more
+
+        messages, has_more = await database_sync_to_async(page)()
+        await self.send_frame({"type": "history", "messages": messages, "has_more": has_more})
+
+    async def on_read(self, frame):
+        await database_sync_to_async(actions.check_mark_read)(
+            self.room, self.user, frame.get("up_to")
+        )
+
+    async def on_delete(self, frame):
+        await database_sync_to_async(actions.check_delete_message)(
+            self.room, self.user, frame.get("id")
+        )
+
+    async def on_pin(self, frame):
+        await database_sync_to_async(actions.check_pin_message)(
+            self.room, self.user, frame.get("id"), frame.get("pinned", True)
+        )
+
+    async def on_mute(self, frame):
+        await database_sync_to_async(actions.check_mute_member)(
+            self.room, self.user, frame.get("user"), frame.get("minutes"), frame.get("reason")
+        )
+
+    async def on_lock(self, frame):
+        await database_sync_to_async(actions.check_lock_room)(
+            self.room, self.user, frame.get("locked")
+        )
+
+    async def on_report(self, frame):
+        report = await database_sync_to_async(actions.check_report_message)(
+            self.room, self.user, frame.get("id"), frame.get("reason")
+        )
+        await self.send_frame({"type": "reported", "id": report.message_id})
+
+    async def on_ping(self, frame):
+        await self.send_frame({"type": "pong"})
+
+    HANDLERS = {
+        "message.send": on_send,
+        "history": on_history,
+        "read": on_read,
+        "message.delete": on_delete,
+        "message.pin": on_pin,
+        "member.mute": on_mute,
+        "room.lock": on_lock,
+        "message.report": on_report,
+        "ping": on_ping,
+    }
+
+    # --- Events from the channel layer --------------------------------------------------------
+
+    async def chat_frame(self, event):
+        """A frame broadcast to the room, already encoded by ``live.actions.broadcast``."""
+        if self.room is None or event.get("id") in self.backlog_ids:
+            return
+        await self.send(text_data=event["text"])
+
+    async def chat_recheck(self, event):
+        """Someone may have removed this user from the class: close unless still in it."""
+        if self.room is None:
+            return
+        membership = await database_sync_to_async(membership_in)(self.user, self.room)
+        if membership is None:
+            await self.close(code=CLOSE_REMOVED)
+        else:
+            self.membership = membership
+
+    async def chat_close(self, event):
+        """The account was deactivated, or this session signed out."""
+        if self.room is None:
+            return
+        session = event.get("session")
+        if session:
+            own = getattr(self.scope.get("session"), "session_key", None)
+            if own != session or self._bearer():
+                return
+        await self.close(code=CLOSE_REMOVED)
+
+    def _bearer(self):
+        return any(name == b"authorization" for name, _value in self.scope.get("headers", []))
+
+    # --- Sending --------------------------------------------------------------------------------
+
+    async def send_frame(self, frame):
+        await self.send(text_data=json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
+
+    async def send_error(self, code, message=None, *, client_id=None):
+        with translation.override(language_from_scope(self.scope)):
+            text = str(message or actions.ERROR_MESSAGES[code])
+        frame = {"type": "error", "code": code, "message": text}
+        if client_id:
+            frame["client_id"] = client_id
+        await self.send_frame(frame)

@@ -109,6 +109,8 @@ class ApiJsonErrorsMiddleware:
 
 def _register_routers():
     from courses_content.api import router as curriculum_router
+    from live.api import router as chat_router
+    from live.api_uploads import router as chat_uploads_router
     from lms.accounts.api import router as accounts_router
     from lms.attendance.api import router as attendance_router
     from lms.enrolment.api import router as enrolment_router
@@ -121,6 +123,8 @@ def _register_routers():
     api.add_router("", enrolment_router)
     api.add_router("", attendance_router)
     api.add_router("", evaluation_router)
+    api.add_router("", chat_router)
+    api.add_router("", chat_uploads_router)
 
 
 _register_routers()

@@ -56,6 +56,7 @@ urlpatterns = [
     path("training/", include("lms.attendance.urls")),
     path("training/", include("lms.evaluation.urls")),
     path("training/", include("lms.trainingfile.urls")),
+    path("training/", include("live.urls")),
     path("search/", courses_content_views.search, name="search"),
 ]
 

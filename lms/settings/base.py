@@ -166,11 +166,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = ENV.get("REDIS_URL", "")
 
+# Each socket's channel holds at most 1000 frames for at most 60 s; what overflows is dropped
+# by the layer. A dropped chat frame is never a lost message: messages are saved before they
+# are broadcast, and a client resumes from its last id (docs/chat.md).
+CHANNEL_LAYER_LIMITS = {"capacity": 1000, "expiry": 60, "group_expiry": 86400}
+
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "lms:channels"},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": "lms:channels", **CHANNEL_LAYER_LIMITS},
         }
     }
     CACHES = {
@@ -181,7 +186,12 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": CHANNEL_LAYER_LIMITS,
+        }
+    }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

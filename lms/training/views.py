@@ -137,6 +137,7 @@ class MyClass:
     committee_role: str = ""
     committee_role_label: str = ""
     today_sessions: list = field(default_factory=list)
+    chat_unread: int = 0
 
     @property
     def role_list(self):
@@ -418,8 +419,12 @@ def roster_rows(user, training_class):
 def my_classes(request):
     """``/training/classes/``: the classes the user takes part in, with role, status, dates and
     today's sessions."""
+    from live.panels import unread_by_class
+
     rows = my_classes_of(request.user)
+    unread = unread_by_class(request.user) if rows else {}
     for row in rows:
+        row.chat_unread = unread.get(row.training_class.pk, 0)
         for session in row.today_sessions:
             session.lesson_links = lesson_links(session, request)
     return render(

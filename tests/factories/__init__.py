@@ -52,7 +52,7 @@ class TownshipFactory(factory.django.DjangoModelFactory):
 
     parent = factory.SubFactory(CountyFactory)
     name = factory.Sequence(lambda n: f"第{n}镇")
-    code = factory.Sequence(lambda n: f"430599{n:03d}")
+    code = factory.Sequence(lambda n: f"430599{n % 1000:03d}")
     level = Region.Level.TOWNSHIP
 
 

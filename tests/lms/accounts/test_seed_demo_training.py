@@ -92,3 +92,25 @@ def test_with_the_curricula_the_plan_has_primary_courses_and_each_session_a_less
     assert {course.get_parent().specific.tier for course in courses} == {"primary"}
     for session in running.sessions.all():
         assert session.lessons.count() == 1
+
+
+def test_the_demo_class_chat_has_a_conversation_a_picture_and_a_pinned_announcement():
+    from live.models import ChatMessage
+
+    seed()
+    running = TrainingClass.objects.get(status=TrainingClass.Status.IN_PROGRESS)
+    messages = ChatMessage.objects.filter(room__training_class=running)
+    assert messages.count() >= 8
+    assert len({m.sender_id for m in messages}) >= 4
+    pinned = messages.get(pinned_at__isnull=False)
+    assert pinned.kind == "announcement" and pinned.sender.username == "headteacher"
+    assert pinned.reads.count() >= 2
+    linked = messages.get(text__contains="https://example.com/cases/navel-orange")
+    assert 'href="https://example.com/cases/navel-orange"' in linked.body
+    assert "noopener" in linked.body
+    picture = messages.get(kind="image")
+    assert picture.attachment.phone_rendition and picture.attachment.width == 1600
+    ids = list(messages.order_by("id").values_list("sent_at", flat=True))
+    assert ids == sorted(ids)  # ids follow the conversation's order
+    seed()
+    assert ChatMessage.objects.filter(room__training_class=running).count() == messages.count()

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from lms.enrolment.models import ClassEnrolment
 from lms.training.models import TrainingClass
+from tests.factories import TraineeProfileFactory
 from tests.factories.training import (
     make_class,
     make_enrolment,
@@ -142,3 +143,30 @@ def test_the_dashboard_card(client, make_user, role, shown):
     client.force_login(make_user(role, username=f"u_{role}"))
     html = client.get("/dashboard/").content.decode()
     assert ('href="/training/classes/"' in html) is shown
+
+
+def test_each_class_shows_its_unread_chat_messages(client, plan, make_user):
+    from django.utils import timezone
+
+    from live.models import ChatMessage, ChatReadState, ChatRoom
+
+    trainee = make_user("trainee", username="unread")
+    training_class = make_class(plan, start_date=MONDAY)
+    make_enrolment(training_class, profile=TraineeProfileFactory(user=trainee))
+    room, _ = ChatRoom.objects.get_or_create(training_class=training_class)
+    head = make_user("head_teacher")
+    sent = [
+        ChatMessage.objects.create(
+            room=room, sender=head, text="x", body="x", sent_at=timezone.now()
+        )
+        for _ in range(3)
+    ]
+    ChatMessage.objects.create(
+        room=room, sender=trainee, text="mine", body="mine", sent_at=timezone.now()
+    )
+    ChatReadState.objects.create(room=room, user=trainee, last_read_id=sent[0].pk)
+    client.force_login(trainee)
+    rows = client.get(URL).context["rows"]
+    assert [row.chat_unread for row in rows] == [2]  # others' messages after the last read one
+    response = client.get(URL)
+    assert f'href="/training/classes/{training_class.pk}/#chat"' in response.text

@@ -276,6 +276,9 @@ def test_the_build_runs_a_bounded_number_of_queries(
     assert with_ten < 50
 
 
+# The worker closes database connections between tasks, as a long-running process should;
+# only a transactional test survives that on PostgreSQL.
+@pytest.mark.django_db(transaction=True)
 def test_with_the_database_queue_a_build_waits_for_the_worker_then_finishes(
     training_data, settings, django_capture_on_commit_callbacks
 ):

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from courses_content.demo import seed_curricula
+from live.demo import seed_chat
 from lms.accounts import demo
 from lms.accounts.actions import do_set_roles
 from lms.accounts.models import Region, TraineeProfile, User
@@ -41,7 +42,8 @@ class Command(BaseCommand):
             self.seed_trainees(villages)
             if not options["without_curricula"]:
                 seed_curricula(stdout=self.stdout)
-            seed_training(stdout=self.stdout)
+            running = seed_training(stdout=self.stdout)
+            seed_chat(running, stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {Region.objects.count()} regions, "
