@@ -10,7 +10,8 @@ class LiveConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import panels, signals
+        from . import panels, signals, trainingfile_section
 
         signals.connect()
         panels.register()
+        trainingfile_section.register()

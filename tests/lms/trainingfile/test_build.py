@@ -26,6 +26,7 @@ EXPECTED_FILES = [
     "05-leave.xlsx",
     "06-evaluation.pdf",
     "06-evaluation.xlsx",
+    "07-chat.xlsx",
     "manifest.json",
 ]
 
@@ -212,3 +213,37 @@ def test_evaluation_summary_is_anonymous_aggregates(archive):
     text = pdf_text(archive.read("06-evaluation.pdf"))
     assert "实操课很有帮助" in text and "讲得清楚" in text
     assert TRAINEE_NAME not in text
+
+
+def test_the_class_chat_history_is_in_the_file_without_deleted_text(training_data, build):
+    from django.utils import timezone
+
+    from live.models import ChatMessage, ChatRoom
+
+    room, _ = ChatRoom.objects.get_or_create(training_class=training_data.training_class)
+    sender = training_data.officer
+    kept = ChatMessage.objects.create(
+        room=room,
+        sender=sender,
+        kind="announcement",
+        text="明早八点集合",
+        body="明早八点集合",
+        sent_at=timezone.now(),
+        pinned_at=timezone.now(),
+    )
+    ChatMessage.objects.create(
+        room=room,
+        sender=sender,
+        text="删掉的话",
+        body="删掉的话",
+        sent_at=timezone.now(),
+        deleted_at=timezone.now(),
+        deleted_by=sender,
+    )
+    archive = open_zip(build(training_data.training_class, training_data.officer))
+    book = workbook(archive, "07-chat.xlsx")
+    rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    texts = [row[4] for row in rows]
+    assert rows[-2][0] == kept.pk and "明早八点集合" in texts
+    assert "删掉的话" not in texts
+    assert rows[-2][6]  # pinned
