@@ -21,21 +21,3 @@ async def application(scope, receive, send):
     if scope["type"] == "websocket" and scope["path"].startswith("/ws/minimal/"):
         return await minimal_application(scope, receive, send)
     return await lms_application(scope, receive, send)
-
-
-def _lift_rate_limit():
-    """Apply ``CHAT_RATE_LIMIT`` to the chat's rate limit if ``live.actions`` does not read it.
-
-    Interim: ``live.actions`` keeps the limit in module constants (``RATE_LIMIT`` messages per
-    ``RATE_WINDOW`` seconds); once it reads the setting itself this can go.
-    """
-    from django.conf import settings
-
-    from live import actions
-
-    limit = getattr(settings, "CHAT_RATE_LIMIT", None)
-    if limit and hasattr(actions, "RATE_LIMIT") and hasattr(actions, "RATE_WINDOW"):
-        actions.RATE_LIMIT, actions.RATE_WINDOW = limit
-
-
-_lift_rate_limit()

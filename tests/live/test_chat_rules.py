@@ -240,6 +240,14 @@ def test_the_rate_limit_counts_per_member_and_spares_resends(chat):
         assert send(chat, trainee)[1]
 
 
+def test_the_rate_limit_follows_the_setting(chat, settings):
+    settings.CHAT_RATE_LIMIT = (3, 60)
+    trainee = chat.trainees[0]
+    for _ in range(3):
+        send(chat, trainee)
+    assert code_of(send, chat, trainee) == "rate_limited"
+
+
 # --- Moderation ------------------------------------------------------------------------------
 
 
