@@ -13,8 +13,6 @@ import logging
 import time
 import uuid
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -25,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lms.audit.actions import record
 
+from .hub import publish
 from .models import (
     AnnouncementRead,
     ChatAttachment,
@@ -34,7 +33,7 @@ from .models import (
     ChatRoom,
     MessageReport,
 )
-from .policy import ChatRole, membership_in, staff_roles, trainee_user_ids
+from .policy import ChatRole, membership_in, send_facts, staff_roles, trainee_user_ids
 from .sanitise import sanitise
 
 logger = logging.getLogger(__name__)
@@ -72,15 +71,8 @@ class ChatError(ValidationError):
 # --- Fan-out ---------------------------------------------------------------------------------
 
 
-def room_group(room_id):
-    return f"chat-room-{room_id}"
-
-
-def user_group(user_id):
-    return f"user-{user_id}"
-
-
-def _frame_event(payload):
+def frame_event(payload):
+    """The hub event carrying one server -> client frame, encoded once for every socket."""
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     event = {"type": "chat.frame", "text": text}
     if payload.get("type") == "message":
@@ -88,38 +80,20 @@ def _frame_event(payload):
     return event
 
 
-async def broadcast_async(room_id, payload):
-    """``broadcast`` for code already running in the event loop (the consumer)."""
-    layer = get_channel_layer()
-    if layer is not None:
-        await layer.group_send(room_group(room_id), _frame_event(payload))
-
-
 def broadcast(room_id, payload):
     """Send ``payload`` (one server -> client frame) to every socket in the room.
 
-    The one place live frames fan out: one channel-layer group per room. The frame is encoded
-    once here, not once per member. A frame the layer drops (a full channel) is not lost: the
-    message is already in the database and comes back on resume.
+    The one place live frames fan out, through each process's hub (``live.hub``): one layer
+    message per process, not per member. A frame the layer drops (a full channel) is not lost:
+    the message is already in the database; the hub notices the gap and the sockets catch up.
     """
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(room_group(room_id), _frame_event(payload))
-    except Exception:  # the layer (Redis) is down: members catch up on resume
-        logger.exception("chat broadcast to room %s failed", room_id)
+    publish(("room", room_id), frame_event(payload))
 
 
 def notify_user(user_id, event_type, **fields):
     """Tell every open socket of ``user_id`` (any room) to re-check or close."""
-    layer = get_channel_layer()
-    if layer is None or not user_id:
-        return
-    try:
-        async_to_sync(layer.group_send)(user_group(user_id), {"type": event_type, **fields})
-    except Exception:
-        logger.exception("chat notice to user %s failed", user_id)
+    if user_id:
+        publish(("user", user_id), {"type": event_type, **fields})
 
 
 def broadcast_after_commit(room_id, payload_factory):
@@ -336,16 +310,11 @@ def check_send_message(
     """Send a message to ``room`` as ``user``: ``(message, created)``.
 
     Idempotent by ``(room, sender, client_id)``: a resend returns the stored message with
-    ``created=False`` (before any other check, so a resend after a lost ack always succeeds).
+    ``created=False`` (before the mute, lock and rate-limit checks, so a resend after a lost ack
+    always succeeds). The hot path of the chat: membership, lock, mute and the resend check are
+    one statement (``policy.send_facts``), then one INSERT, in one short transaction.
     """
-    membership = membership_in(user, room)
-    if membership is None or not membership.can_send:
-        raise ChatError("not_allowed")
     client_id = _parse_client_id(client_id)
-    if client_id is not None:
-        existing = room_messages(room).filter(sender=user, client_id=client_id).first()
-        if existing is not None:
-            return existing, False
     if body is None:
         body = ""
     if not isinstance(body, str):
@@ -353,77 +322,86 @@ def check_send_message(
     kind = kind or ChatMessage.Kind.TEXT
     if kind not in (ChatMessage.Kind.TEXT, ChatMessage.Kind.ANNOUNCEMENT):
         raise ChatError("bad_frame")
-    if kind == ChatMessage.Kind.ANNOUNCEMENT and not membership.can_moderate:
-        raise ChatError("not_allowed")
     text = body.strip()
     if len(text) > MAX_BODY:
         raise ChatError("too_long")
-    attachment = None
-    if attachment_id is not None:
-        if isinstance(attachment_id, bool) or not isinstance(attachment_id, int | str):
-            raise ChatError("bad_frame")
-        try:
-            attachment = ChatAttachment.objects.get(
-                pk=int(attachment_id), room=room, uploaded_by=user
-            )
-        except (ChatAttachment.DoesNotExist, ValueError, OverflowError):
-            raise ChatError("not_found", _("No such picture or file.")) from None
-        if kind != ChatMessage.Kind.ANNOUNCEMENT:
-            kind = attachment.kind
-    if not text and attachment is None:
+    if attachment_id is not None and (
+        isinstance(attachment_id, bool) or not isinstance(attachment_id, int | str)
+    ):
+        raise ChatError("bad_frame")
+    if not text and attachment_id is None:
         raise ChatError("empty")
-    if active_mute(room, user.pk) is not None:
-        raise ChatError("muted")
-    if _rate_limited(room.pk, user.pk):
-        raise ChatError("rate_limited")
-    return do_send_message(
-        room,
-        user,
-        client_id=client_id,
-        text=text,
-        kind=kind,
-        attachment=attachment,
-        can_moderate=membership.can_moderate,
-    )
-
-
-def do_send_message(room, user, *, client_id, text, kind, attachment=None, can_moderate=False):
-    """Persist the message, then (after commit) broadcast it. ``(message, created)``."""
     try:
         with transaction.atomic():
-            # The room row serialises sends: ids commit in order and the lock is read fresh.
-            locked_room = ChatRoom.objects.select_for_update().get(pk=room.pk)
-            if locked_room.is_locked and not (
-                can_moderate and kind == ChatMessage.Kind.ANNOUNCEMENT
+            facts = send_facts(user, room, client_id)
+            membership = facts.membership
+            if membership is None or not membership.can_send:
+                raise ChatError("not_allowed")
+            if facts.existing_id is not None:
+                return room_messages(room).get(pk=facts.existing_id), False
+            if kind == ChatMessage.Kind.ANNOUNCEMENT and not membership.can_moderate:
+                raise ChatError("not_allowed")
+            attachment = None
+            if attachment_id is not None:
+                attachment = _own_attachment(room, user, attachment_id)
+                if kind != ChatMessage.Kind.ANNOUNCEMENT:
+                    kind = attachment.kind
+            if facts.muted:
+                raise ChatError("muted")
+            if facts.locked and not (
+                membership.can_moderate and kind == ChatMessage.Kind.ANNOUNCEMENT
             ):
                 raise ChatError("locked")
-            try:
-                with transaction.atomic():
-                    message = ChatMessage(
-                        room=room,
-                        sender=user,
-                        client_id=client_id,
-                        kind=kind,
-                        text=text,
-                        body=sanitise(text),
-                        attachment=attachment,
-                        sent_at=timezone.now(),
-                    )
-                    message.save()
-            except IntegrityError:
-                # Another socket stored the same client_id first: return that message.
-                existing = room_messages(room).filter(sender=user, client_id=client_id).first()
-                if client_id is None or existing is None:
-                    raise
-                return existing, False
-            message.room = room
-            message.sender = user
-            broadcast_after_commit(room.pk, lambda: message_payload(message))
-    except ChatError:
-        raise
+            if _rate_limited(room.pk, user.pk):
+                raise ChatError("rate_limited")
+            return do_send_message(
+                room,
+                user,
+                client_id=client_id,
+                text=text,
+                kind=kind,
+                attachment=attachment,
+                role=membership.role,
+            )
+    except IntegrityError:
+        # Another socket stored the same client_id first (the room lock makes this rare).
+        existing = room_messages(room).filter(sender=user, client_id=client_id).first()
+        if client_id is None or existing is None:
+            logger.exception("chat message in room %s could not be saved", room.pk)
+            raise ChatError("save_failed") from None
+        return existing, False
     except DatabaseError:
         logger.exception("chat message in room %s could not be saved", room.pk)
         raise ChatError("save_failed") from None
+
+
+def _own_attachment(room, user, attachment_id):
+    try:
+        return ChatAttachment.objects.get(pk=int(attachment_id), room=room, uploaded_by=user)
+    except (ChatAttachment.DoesNotExist, ValueError, OverflowError):
+        raise ChatError("not_found", _("No such picture or file.")) from None
+
+
+def do_send_message(room, user, *, client_id, text, kind, attachment=None, role=None):
+    """Persist the message, then (after commit) broadcast it. ``(message, True)``.
+
+    Call it inside the transaction that checked the send (``check_send_message``), where the
+    room row is locked on PostgreSQL, so ids commit in the order they are given.
+    """
+    with transaction.atomic(savepoint=False):
+        message = ChatMessage(
+            room=room,
+            sender=user,
+            client_id=client_id,
+            kind=kind,
+            text=text,
+            body=sanitise(text),
+            attachment=attachment,
+            sent_at=timezone.now(),
+        )
+        message.save(force_insert=True)
+        roles = {user.pk: role} if role else None
+        broadcast_after_commit(room.pk, lambda: message_payload(message, roles=roles))
     return message, True
 
 

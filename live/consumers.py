@@ -1,6 +1,7 @@
 """WebSocket consumers. Thin: authenticate, authorise, call actions, relay events."""
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -9,6 +10,7 @@ from contextlib import contextmanager
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.cache import cache
@@ -19,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from . import actions
 from .actions import ChatError
 from .auth import language_from_scope
+from .hub import hub, publish
 from .policy import access_room, membership_in
 
 logger = logging.getLogger(__name__)
@@ -75,7 +78,9 @@ CLOSE_NOT_FOUND = 4404  # not a member, or no such class: the same answer
 CLOSE_REMOVED = 4403  # removed from the class, deactivated or signed out
 MAX_CHAT_FRAME_BYTES = 16 * 1024
 PRESENCE_TTL = 90  # seconds a connection counts as online without a refresh
-PRESENCE_REFRESH = 30  # how often an open connection refreshes presence and its groups
+PRESENCE_REFRESH = 30  # how often an open connection refreshes its presence
+BACKLOG_PAGE = 200
+SENT_MEMORY = 2000
 
 
 # Presence: ``chat:online:<room>`` holds ``{user id: {"user": {...}, "conns": {conn: expiry}}}``.
@@ -150,6 +155,10 @@ def online(room_id):
     return [entry["user"] for entry in data.values()]
 
 
+def presence_event(user_info, *, online):
+    return actions.frame_event({"type": "presence", "user": user_info, "online": online})
+
+
 def in_cache_thread(function):
     """Run a cache-only (presence) call off the event loop without queueing behind the
     database work, which Channels runs in one thread."""
@@ -169,10 +178,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
     """``/ws/classes/<class_id>/chat/``: the live class chat (frames in docs/api.md).
 
     Every change goes through ``live.actions`` (in a thread, with the database); live frames
-    arrive from the room's channel-layer group, already encoded (``chat.frame``).
+    arrive from this process's hub (``live.hub``), already encoded (``chat.frame``). The socket
+    has no channel-layer channel of its own: the hub holds one for the whole process.
     """
 
+    channel_layer_alias = None  # no layer channel per socket (see live.hub)
     room = None
+    held = None
+    hello_last_id = 0
 
     # --- Connection ---------------------------------------------------------------------------
 
@@ -190,40 +203,47 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user = user
         self.membership = membership
         self.conn = uuid.uuid4().hex
-        self.backlog_ids = set()
+        self.sent = {}  # ids of the message frames sent on this socket (the latest SENT_MEMORY)
         self.me = {"id": user.pk, "name": name, "role": membership.role}
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         after = _int_or_none((query.get("after") or [None])[0])
         if after is not None and after < 0:
             after = None
         await self.accept()
-        # Join the groups before reading the backlog: a message committed meanwhile waits in
-        # this channel and is sent after the backlog (or skipped if the backlog had it).
+        # Join the hub before reading the backlog: live frames that arrive meanwhile are held
+        # and sent after the backlog, skipping those the backlog already had.
         self.room = room
-        await self.channel_layer.group_add(actions.room_group(room.pk), self.channel_name)
-        await self.channel_layer.group_add(actions.user_group(user.pk), self.channel_name)
+        self.held = []  # live frames wait until the hello (and the backlog) are out
+        self.targets = (("room", room.pk), ("user", user.pk))
+        await hub().join(self, *self.targets)
         # Supervisors read quietly: only members appear online.
         self.visible = membership.can_send
         first = self.visible and await in_cache_thread(presence_join)(room.pk, self.me, self.conn)
         hello = await database_sync_to_async(self._hello)()
         await self.send_frame(hello)
         if after is not None:
-            resumed = after
-            while True:
-                frames = await database_sync_to_async(self._backlog_page)(resumed)
-                for frame in frames:
-                    self.backlog_ids.add(frame["id"])
-                    await self.send_frame(frame)
-                if frames:
-                    resumed = frames[-1]["id"]
-                if len(frames) < 200:
-                    break
+            resumed = await self._send_backlog(after)
             await self.send_frame({"type": "resume.done", "last_id": max(resumed, after)})
+        while self.held:  # delivering may await, and more may arrive meanwhile
+            held, self.held = self.held, []
+            for event in held:
+                await self._send_event(event)
+        self.held = None
         if first:
-            await actions.broadcast_async(
-                room.pk, {"type": "presence", "user": self.me, "online": True}
-            )
+            publish(("room", room.pk), presence_event(self.me, online=True))
         self.keep_alive = asyncio.ensure_future(self._keep_alive())
+
+    async def _send_backlog(self, after):
+        """Send every stored message after id ``after`` not sent yet; the last id sent."""
+        while True:
+            frames = await database_sync_to_async(self._backlog_page)(after)
+            for frame in frames:
+                if self._mark_sent(frame["id"]):
+                    await self.send_frame(frame)
+            if frames:
+                after = frames[-1]["id"]
+            if len(frames) < BACKLOG_PAGE:
+                return after
 
     @staticmethod
     def _open(user, class_id):
@@ -234,6 +254,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         room, user = self.room, self.user
         training_class = room.training_class
         mute = actions.active_mute(room, user.pk)
+        self.hello_last_id = actions.last_id(room)
         return {
             "type": "hello",
             "room": {
@@ -250,13 +271,22 @@ class ChatConsumer(AsyncWebsocketConsumer):
             },
             "pinned": actions.messages_payload(room, actions.pinned_messages(room)),
             "online": online(room.pk),
-            "last_id": actions.last_id(room),
+            "last_id": self.hello_last_id,
             "unread": actions.unread_count(room, user),
         }
 
     def _backlog_page(self, after):
-        page = list(actions.room_messages(self.room).filter(id__gt=after).order_by("id")[:200])
-        return actions.messages_payload(self.room, page)
+        page = actions.room_messages(self.room).filter(id__gt=after).order_by("id")
+        return actions.messages_payload(self.room, page[:BACKLOG_PAGE])
+
+    def _mark_sent(self, message_id):
+        """Remember ``message_id`` as sent; False if it was already."""
+        if message_id in self.sent:
+            return False
+        self.sent[message_id] = None
+        if len(self.sent) > SENT_MEMORY:
+            del self.sent[next(iter(self.sent))]
+        return True
 
     async def _keep_alive(self):
         try:
@@ -264,13 +294,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await asyncio.sleep(PRESENCE_REFRESH)
                 if self.visible:
                     await in_cache_thread(presence_refresh)(self.room.pk, self.me, self.conn)
-                # Re-adding refreshes the group membership's expiry in the layer.
-                await self.channel_layer.group_add(
-                    actions.room_group(self.room.pk), self.channel_name
-                )
-                await self.channel_layer.group_add(
-                    actions.user_group(self.user.pk), self.channel_name
-                )
         except asyncio.CancelledError:
             pass
 
@@ -281,15 +304,21 @@ class ChatConsumer(AsyncWebsocketConsumer):
         task = getattr(self, "keep_alive", None)
         if task is not None:
             task.cancel()
-        await self.channel_layer.group_discard(actions.room_group(room.pk), self.channel_name)
-        await self.channel_layer.group_discard(actions.user_group(self.user.pk), self.channel_name)
+        await hub().leave(self, *self.targets)
         last = self.visible and await in_cache_thread(presence_leave)(
             room.pk, self.user.pk, self.conn
         )
         if last:
-            await actions.broadcast_async(
-                room.pk, {"type": "presence", "user": self.me, "online": False}
-            )
+            publish(("room", room.pk), presence_event(self.me, online=False))
+
+    async def dispatch(self, message):
+        # Channels closes stale database connections before every handler, a hop to the
+        # database thread per frame; every database call here goes through
+        # database_sync_to_async, which does that itself.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     # --- Frames from the client ---------------------------------------------------------------
 
@@ -399,29 +428,58 @@ class ChatConsumer(AsyncWebsocketConsumer):
         "ping": on_ping,
     }
 
-    # --- Events from the channel layer --------------------------------------------------------
+    # --- Events from the hub (live.hub) ---------------------------------------------------------
 
-    async def chat_frame(self, event):
-        """A frame broadcast to the room, already encoded by ``live.actions.broadcast``."""
-        if self.room is None or event.get("id") in self.backlog_ids:
-            return
-        await self.send(text_data=event["text"])
-
-    async def chat_recheck(self, event):
-        """Someone may have removed this user from the class: close unless still in it."""
+    async def deliver(self, event):
+        """An event for this socket's room or user, from this process's hub."""
         if self.room is None:
             return
+        kind = event.get("type")
+        if kind == "chat.frame":
+            if self.held is not None:
+                self.held.append(event)
+            else:
+                await self._send_event(event)
+        elif kind == "chat.recheck":
+            self._spawn(self._recheck())
+        elif kind == "chat.resync":
+            self._spawn(self._resync())
+        elif kind == "chat.close":
+            await self._close_for(event.get("session"))
+
+    async def _send_event(self, event):
+        if "id" not in event or self._mark_sent(event["id"]):
+            await self.send(text_data=event["text"])
+
+    def _spawn(self, coroutine):
+        # Database work runs beside the hub's dispatch, which must not wait for it.
+        task = asyncio.ensure_future(coroutine)
+        self.tasks = getattr(self, "tasks", set())
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _recheck(self):
+        """Someone may have removed this user from the class or changed their roles: close
+        unless still in the room."""
+        with contextlib.suppress(AttributeError):  # roles are read again (a lazy user: del)
+            del self.user._role_codes
         membership = await database_sync_to_async(membership_in)(self.user, self.room)
+        if self.room is None:
+            return
         if membership is None:
             await self.close(code=CLOSE_REMOVED)
         else:
             self.membership = membership
 
-    async def chat_close(self, event):
-        """The account was deactivated, or this session signed out."""
-        if self.room is None:
+    async def _resync(self):
+        """The layer dropped live frames to this room: send what is stored and was not sent."""
+        if self.room is None or self.held is not None:
             return
-        session = event.get("session")
+        after = min(self.sent) - 1 if self.sent else self.hello_last_id
+        await self._send_backlog(after)
+
+    async def _close_for(self, session):
+        """The account was deactivated, or a session signed out (``session``: only that one)."""
         if session:
             own = getattr(self.scope.get("session"), "session_key", None)
             if own != session or self._bearer():

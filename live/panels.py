@@ -3,7 +3,8 @@
 ``register()`` adds it; ``LiveConfig.ready`` calls it. The panel is shown to everyone who may
 read the class's room (``live.policy.can_read``: members, and the officers and administrators
 who supervise) and hands ``static/js/chat.js`` what it needs as ``data-*`` attributes: the room
-and class ids, the WebSocket URL, the API URLs and the viewer's id. Everything else (who may
+and class ids, the WebSocket URL, the API URLs (history and search, uploads), the file types
+the uploads take and the viewer's id. Everything else (who may
 send or moderate, pinned notices, who is online) comes over the socket in the ``hello`` frame.
 
 Two or three queries: the room and the membership check.
@@ -12,8 +13,10 @@ Two or three queries: the room and the membership check.
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from .actions import ERROR_MESSAGES
 from .models import ChatRoom
 from .policy import can_read
+from .uploads import FILE_EXTENSIONS, IMAGE_EXTENSIONS
 
 PANEL_KEY = "chat"
 PANEL_ORDER = 50
@@ -22,6 +25,11 @@ PANEL_ORDER = 50
 def websocket_url(request, class_id):
     scheme = "wss" if request.is_secure() else "ws"
     return f"{scheme}://{request.get_host()}/ws/classes/{class_id}/chat/"
+
+
+def upload_accept(extensions):
+    """The file picker's ``accept`` list for ``extensions`` (those ``live.uploads`` takes)."""
+    return ",".join(f".{extension}" for extension in sorted(extensions))
 
 
 def chat_strings():
@@ -54,13 +62,15 @@ def chat_strings():
         "mute_10m": _("Mute the sender for 10 minutes"),
         "mute_1h": _("Mute the sender for 1 hour"),
         "mute_1d": _("Mute the sender for 1 day"),
+        "mute_reason": _("Why are you muting this member? (optional)"),
         "unmute": _("Unmute the sender"),
         "report": _("Report to the head teacher"),
         "report_reason": _("Why are you reporting this message?"),
         "reported": _("Thank you, the head teacher will look at it."),
         "lock": _("Lock the room"),
         "unlock": _("Unlock the room"),
-        "locked": _("The room is locked: only the head teacher and lecturers can post."),
+        # The server's own words for a locked room, so both share one translation.
+        "locked": str(ERROR_MESSAGES["locked"]),
         "muted_until": _("You are muted until %(time)s."),
         "read_only": _("You can read this room but not post in it."),
         "uploading": _("Uploading…"),
@@ -71,6 +81,10 @@ def chat_strings():
         "role_administrator": _("Administrator"),
         "role_commerce_officer": _("Commerce officer"),
         "you": _("you"),
+        "searching": _("Searching…"),
+        "no_results": _("No messages match “%(q)s”."),
+        "n_results": _("Messages with “%(q)s”, newest first:"),
+        "search_failed": _("The search did not work. Check the connection and try again."),
     }
 
 
@@ -92,6 +106,9 @@ def chat_panel_context(request, training_class, enrolment):
             "messages_url": f"/api/v1/classes/{class_id}/chat/messages",
             "uploads_url": f"/api/v1/classes/{class_id}/chat/uploads",
             "csrf_cookie": settings.CSRF_COOKIE_NAME,
+            # Pictures from anyone who may send; PDF and Office files only from moderators.
+            "upload_accept": upload_accept(IMAGE_EXTENSIONS | FILE_EXTENSIONS),
+            "image_accept": upload_accept(IMAGE_EXTENSIONS),
         },
         "chat_strings": chat_strings(),
     }

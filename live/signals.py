@@ -5,6 +5,8 @@
   lecturers of a class change) their sockets are told to re-check membership; a socket that
   lost it closes with 4403 within seconds.
 - A deactivated account's sockets close with 4403; so do the sockets of a session that logs out.
+- When someone's roles change (administrator, officer), their sockets re-check too: an open
+  socket caches the user's roles, and roles decide who supervises and who moderates.
 
 Notices go to the per-user group ``user-<id>`` after the transaction commits.
 """
@@ -12,7 +14,7 @@ Notices go to the per-user group ``user-<id>`` after the transaction commits.
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import m2m_changed, post_save, pre_save
 
 
 def _later(function, *args, **kwargs):
@@ -76,6 +78,16 @@ def user_saved(sender, instance, created, raw=False, **kwargs):
     _notify(instance.pk, "chat.close")
 
 
+def roles_changed(sender, instance, action, reverse=False, pk_set=None, **kwargs):
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if reverse:  # users added to or removed from a group
+        for user_id in pk_set or ():
+            _notify(user_id, "chat.recheck")
+    elif instance.pk:
+        _notify(instance.pk, "chat.recheck")
+
+
 def logged_out(sender, request, user, **kwargs):
     if user is None or not user.pk:
         return
@@ -93,3 +105,6 @@ def connect():
     post_save.connect(enrolment_saved, sender=ClassEnrolment, dispatch_uid="live.enrolment")
     post_save.connect(user_saved, sender=get_user_model(), dispatch_uid="live.user_saved")
     user_logged_out.connect(logged_out, dispatch_uid="live.logged_out")
+    m2m_changed.connect(
+        roles_changed, sender=get_user_model().groups.through, dispatch_uid="live.roles_changed"
+    )

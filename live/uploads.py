@@ -4,7 +4,8 @@ A member uploads over HTTP (``POST /api/v1/classes/{id}/chat/uploads``) and then
 returned attachment id in a ``message.send`` frame. ``check_upload`` decides who may upload what
 and refuses anything it cannot vouch for:
 
-- Pictures (JPEG, PNG, WebP, the first frame of a GIF) from any member who may send. Pillow must
+- Pictures (JPEG, PNG, WebP, HEIC/HEIF from phones, the first frame of a GIF) from any member
+  who may send. Pillow must
   read the whole picture; it must fit the byte and pixel limits (a small file that decodes to an
   enormous picture is a decompression bomb). The picture is turned upright by its EXIF
   orientation and re-encoded, so what is stored carries no EXIF (GPS position, phone model) or
@@ -12,21 +13,26 @@ and refuses anything it cannot vouch for:
   1080 px on the long side) is stored beside it for weak networks.
 - Files (PDF, Word, Excel, PowerPoint) only from moderators: the head teacher and the class's
   lecturers. The extension and the content must agree (``%PDF-``, an Office Open XML package
-  whose ``[Content_Types].xml`` declares the right main part and no macros, or the OLE header of
-  the old binary formats).
+  whose ``[Content_Types].xml`` declares the right main part and no macros, or an OLE compound
+  file with a Word 97+ or Excel 97+ stream and no macros).
 
 Stored names are random; the uploader's file name is kept, cleaned, only for display. On any
-error nothing is saved and no file is left on disk.
+error nothing is saved and no file is left on disk. Uploads never sent in a message are deleted
+after ``CHAT_UNSENT_UPLOAD_HOURS`` by ``delete_unsent_attachments`` (the ``clean_chat_uploads``
+command, run daily).
 """
 
 import io
+import logging
 import re
 import secrets
+import struct
 import unicodedata
 import warnings
 import zipfile
 from datetime import timedelta
 
+import olefile
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -36,11 +42,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
 from lms.audit.actions import record
 
 from . import policy
-from .models import ChatAttachment, ChatMute
+from .models import ChatAttachment, ChatMute, ChatRoom
+
+logger = logging.getLogger(__name__)
+
+# Pillow reads HEIC/HEIF photos (iPhones, many Android phones) once pillow-heif registers its
+# opener; they are then verified, cleaned and re-encoded like any other picture.
+register_heif_opener()
 
 # --- Limits (each may be overridden in settings) ----------------------------------------------
 
@@ -54,6 +67,8 @@ ORIGINAL_QUALITY = 90
 # An Office package that unpacks to more than this is refused (a zip bomb aimed at readers).
 OOXML_MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 NAME_MAX_LENGTH = 200
+# An upload not sent in a message within this many hours is deleted by the daily clean-up.
+UNSENT_UPLOAD_HOURS = 24
 
 
 def _limit(name, default):
@@ -62,10 +77,12 @@ def _limit(name, default):
 
 # --- What may be uploaded ---------------------------------------------------------------------
 
-IMAGE_EXTENSIONS = {"jpg", "jpeg", "png", "webp", "gif"}
+IMAGE_EXTENSIONS = {"jpg", "jpeg", "png", "webp", "gif", "heic", "heif"}
 
-# Pillow format -> (stored format, extension, content type). A GIF keeps its first frame as PNG.
+# Pillow format -> (stored format, extension, content type). A GIF keeps its first frame as PNG;
+# a HEIC/HEIF photo is stored as JPEG, which every browser shows.
 IMAGE_OUTPUT = {
+    "HEIF": ("JPEG", "jpg", "image/jpeg"),
     "JPEG": ("JPEG", "jpg", "image/jpeg"),
     "PNG": ("PNG", "png", "image/png"),
     "WEBP": ("WEBP", "webp", "image/webp"),
@@ -73,6 +90,11 @@ IMAGE_OUTPUT = {
 }
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# The stream an old binary Office file must hold: Word 97+ and Excel 97+ (BIFF8).
+OLE_MAIN_STREAM = {"doc": "WordDocument", "xls": "Workbook"}
+# Storages and streams that hold VBA macros: "Macros" (Word), "_VBA_PROJECT_CUR" (Excel), and the
+# "VBA" storage and "_VBA_PROJECT" stream inside them (also in embedded objects).
+OLE_MACRO_NAMES = {"macros", "_vba_project_cur", "vba", "_vba_project"}
 OOXML_MAIN_PART = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
@@ -164,7 +186,7 @@ def _stored_name(extension):
 
 def _bad_picture():
     return ValidationError(
-        _("This is not a picture we can read. Send a JPEG, PNG, WebP or GIF picture."),
+        _("This is not a picture we can read. Send a JPEG, PNG, WebP, GIF or HEIC picture."),
         code="bad_image",
     )
 
@@ -230,7 +252,8 @@ def _process_image(uploaded_file):
                 source_format = picture.format
                 if picture.format not in IMAGE_OUTPUT or picture.size != (width, height):
                     raise _bad_picture()
-                picture.seek(0)  # a GIF's first frame
+                if source_format != "HEIF":  # a HEIF opens at its primary picture
+                    picture.seek(0)  # a GIF's first frame
                 picture.load()
                 upright = ImageOps.exif_transpose(picture)
         except Image.DecompressionBombError:
@@ -288,16 +311,101 @@ def _ooxml_is(uploaded_file, extension):
         return False
     finally:
         uploaded_file.seek(0)
+    # A VBA project under another part name is still declared by its content type.
+    if "application/vnd.ms-office.vbaproject" in content_types.lower():
+        return False
     return OOXML_MAIN_PART[extension] in content_types
 
 
-def _content_matches(uploaded_file, extension):
+def _xls_globals_problem(workbook):
+    """``"macros"``, ``"encrypted"``, ``"content"`` (not BIFF8) or ``None`` from the globals of an
+    Excel 97+ workbook stream.
+
+    Each sheet is declared by a BOUNDSHEET record (0x0085) whose sixth byte is its type; Excel 4.0
+    macro sheets (1) and VBA modules (6) run code. Once FILEPASS (0x002F) appears the rest is
+    encrypted, so macro sheets could hide there.
+    """
+    record, length = struct.unpack_from("<HH", workbook, 0)
+    if record != 0x0809:  # BIFF8 BOF
+        return "content"
+    offset = 4 + length
+    while offset + 4 <= len(workbook):
+        record, length = struct.unpack_from("<HH", workbook, offset)
+        data = workbook[offset + 4 : offset + 4 + length]
+        offset += 4 + length
+        if record == 0x000A:  # EOF of the globals
+            return None
+        if record == 0x002F:
+            return "encrypted"
+        if record == 0x0085 and len(data) >= 6 and data[5] in (0x01, 0x06):
+            return "macros"
+    return "content"
+
+
+def _old_office_problem(uploaded_file, extension):
+    """What is wrong with an old binary Word or Excel file, or ``None``.
+
+    ``"content"``: not an OLE compound file holding the format's main stream (Word and Excel 97 or
+    later). ``"macros"``: it carries VBA macros or Excel 4.0 macro sheets. ``"encrypted"``: a
+    password-protected workbook, whose sheets cannot be checked.
+    """
+    uploaded_file.seek(0)
+    try:
+        with olefile.OleFileIO(uploaded_file) as ole:
+            entries = ole.listdir(streams=True, storages=True)
+            main = OLE_MAIN_STREAM[extension]
+            if ole.get_type(main) != olefile.STGTY_STREAM:
+                return "content"
+            if any(part.lower() in OLE_MACRO_NAMES for path in entries for part in path):
+                return "macros"
+            with ole.openstream(main) as stream:
+                data = stream.read()
+    except Exception:  # olefile raises many kinds of errors on a damaged file
+        return "content"
+    finally:
+        uploaded_file.seek(0)
+    if len(data) < 4:
+        return "content"
+    if extension == "doc":
+        identifier, version = struct.unpack_from("<HH", data, 0)
+        return None if identifier == 0xA5EC and version >= 0x00C0 else "content"
+    return _xls_globals_problem(data)
+
+
+def _check_content(uploaded_file, extension):
+    """Refuse a file whose content is not what its extension says, or that carries macros."""
     head = _head(uploaded_file, 8)
+    problem = None
     if extension == "pdf":
-        return head.startswith(b"%PDF-")
-    if extension in ("doc", "xls"):
-        return head == OLE_MAGIC
-    return head.startswith(b"PK\x03\x04") and _ooxml_is(uploaded_file, extension)
+        matches = head.startswith(b"%PDF-")
+    elif extension in OLE_MAIN_STREAM:
+        matches = head == OLE_MAGIC
+        if matches:
+            problem = _old_office_problem(uploaded_file, extension)
+    else:
+        matches = head.startswith(b"PK\x03\x04") and _ooxml_is(uploaded_file, extension)
+    if problem == "macros":
+        raise ValidationError(
+            _(
+                "Files with macros cannot be shared in the chat. Save it without macros (for "
+                "example as .docx or .xlsx) and upload it again."
+            ),
+            code="macros",
+        )
+    if problem == "encrypted":
+        raise ValidationError(
+            _(
+                "Password-protected files cannot be shared in the chat. Remove the password and "
+                "upload it again."
+            ),
+            code="encrypted",
+        )
+    if not matches or problem is not None:
+        raise ValidationError(
+            _("The file's content does not match its type (.%(extension)s).")
+            % {"extension": extension},
+            code="bad_content",
+        )
 
 
 # --- The action -------------------------------------------------------------------------------
@@ -311,12 +419,12 @@ def _kind_of(uploaded_file):
     if extension in IMAGE_EXTENSIONS:
         return ChatAttachment.Kind.IMAGE, extension
     # A picture from a phone may come without an extension ("image", "blob"): let Pillow decide.
-    if extension == "" or extension in ("blob", "heic", "jfif"):
+    if extension in ("", "blob", "jfif"):
         return ChatAttachment.Kind.IMAGE, extension
     raise ValidationError(
         _(
-            "This kind of file cannot be shared in the chat. Send a picture (JPEG, PNG, WebP, "
-            "GIF) or a PDF, Word, Excel or PowerPoint file."
+            "This kind of file cannot be shared in the chat. Send a picture (JPEG, PNG, WebP, GIF, "
+            "HEIC) or a PDF, Word, Excel or PowerPoint file."
         ),
         code="bad_type",
     )
@@ -366,12 +474,7 @@ def check_upload(room, user, uploaded_file):
                 % {"megabytes": max_bytes // (1024 * 1024)},
                 code="too_large",
             )
-        if not _content_matches(uploaded_file, extension):
-            raise ValidationError(
-                _("The file's content does not match its type (.%(extension)s).")
-                % {"extension": extension},
-                code="bad_content",
-            )
+        _check_content(uploaded_file, extension)
         _check_upload_rate(room, user)
         return do_store_file(room, user, uploaded_file, extension=extension, size=size)
 
@@ -460,6 +563,52 @@ def do_store_file(room, user, uploaded_file, *, extension, size):
         files=[("file", _stored_name(extension), uploaded_file)],
         audit={},
     )
+
+
+# --- Clean-up ---------------------------------------------------------------------------------
+
+
+def delete_unsent_attachments(now=None):
+    """Delete uploads that no message has used within ``CHAT_UNSENT_UPLOAD_HOURS``, with their
+    files and renditions; return how many.
+
+    An attachment any message refers to, even a deleted message (moderators review those), is
+    kept. Each room is done under its row lock, the lock sending a message takes, so a message
+    cannot start using an attachment while it is being deleted. Files go only after the rows are
+    committed.
+    """
+    now = now or timezone.now()
+    hours = _limit("UNSENT_UPLOAD_HOURS", UNSENT_UPLOAD_HOURS)
+    unsent = ChatAttachment.objects.filter(
+        uploaded_at__lt=now - timedelta(hours=hours), messages__isnull=True
+    )
+    storage = ChatAttachment._meta.get_field("file").storage
+    deleted = 0
+    for room_id in unsent.values_list("room_id", flat=True).distinct().order_by("room_id"):
+        with transaction.atomic():
+            ChatRoom.objects.select_for_update().filter(pk=room_id).first()
+            # Read again under the lock: a message may have used one meanwhile.
+            attachments = list(unsent.filter(room_id=room_id))
+            names = [
+                field.name
+                for attachment in attachments
+                for field in (attachment.file, attachment.phone_rendition)
+                if field
+            ]
+            ChatAttachment.objects.filter(pk__in=[a.pk for a in attachments]).delete()
+            transaction.on_commit(lambda names=names: _delete_files(storage, names))
+        deleted += len(attachments)
+    if deleted:
+        logger.info("deleted %s unsent chat uploads", deleted)
+    return deleted
+
+
+def _delete_files(storage, names):
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:  # the row is gone; a file left behind only takes space
+            logger.warning("could not delete chat upload file %s", name, exc_info=True)
 
 
 # --- What clients see -------------------------------------------------------------------------

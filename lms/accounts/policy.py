@@ -12,6 +12,11 @@ from .models import TraineeProfile
 from .roles import Role
 
 
+def is_signed_in(user):
+    """A signed-in user whose account is active: the first question of every policy."""
+    return user is not None and user.is_authenticated and user.is_active
+
+
 def can_see_full_id_number(user):
     return user.is_active and user.has_perm("accounts.view_full_id_number")
 

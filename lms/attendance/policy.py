@@ -10,15 +10,12 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from lms.accounts.policy import is_signed_in
 from lms.enrolment.models import ClassEnrolment
 from lms.training.models import ClassSession
 from lms.training.policy import can_run_class, enrolment_of, is_supervisor
 
 from .models import LeaveRequest
-
-
-def _active(user):
-    return user is not None and user.is_authenticated and user.is_active
 
 
 def _int(value):
@@ -72,7 +69,7 @@ def _get_leave_request(request_id):
 def access_own_leave_request(user, request_id):
     """The leave request if it is ``user``'s own (while enrolled); the same 404 otherwise."""
     leave = _get_leave_request(request_id)
-    if not _active(user) or not (
+    if not is_signed_in(user) or not (
         leave.enrolment.profile.user_id == user.pk
         and leave.enrolment.status == ClassEnrolment.Status.ENROLLED
     ):
@@ -94,7 +91,7 @@ def visible_in_admin(user, queryset, class_path):
     Administrators, officers and superusers see every row; institution staff see the rows of
     their own institutions' classes (``class_path`` leads from the row to its class).
     """
-    if not _active(user):
+    if not is_signed_in(user):
         return queryset.none()
     if is_supervisor(user):
         return queryset

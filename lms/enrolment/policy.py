@@ -16,6 +16,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from lms.accounts.models import Region, TraineeProfile
+from lms.accounts.policy import is_signed_in
 from lms.accounts.roles import Role
 from lms.training.models import TrainingClass
 from lms.training.policy import is_administrator, is_supervisor, staffed_institution_ids
@@ -28,16 +29,12 @@ ADD_PERMISSION = "enrolment.add_classenrolment"
 CHANGE_PERMISSION = "enrolment.change_classenrolment"
 
 
-def _active(user):
-    return user is not None and user.is_authenticated and user.is_active
-
-
 def can_override_eligibility(user):
-    return _active(user) and user.has_perm(OVERRIDE_PERMISSION)
+    return is_signed_in(user) and user.has_perm(OVERRIDE_PERMISSION)
 
 
 def is_registrar(user):
-    return _active(user) and user.has_role(Role.REGISTRAR) and user.has_perm(ADD_PERMISSION)
+    return is_signed_in(user) and user.has_role(Role.REGISTRAR) and user.has_perm(ADD_PERMISSION)
 
 
 def registrar_village_ids(user):
@@ -59,7 +56,7 @@ def manages_class(user, training_class):
     if is_administrator(user):
         return True
     return (
-        _active(user)
+        is_signed_in(user)
         and user.has_perm(ADD_PERMISSION)
         and user.has_perm(CHANGE_PERMISSION)
         and training_class.institution_id in staffed_institution_ids(user)
@@ -80,7 +77,7 @@ def may_act_for(user, training_class, profile):
 
 def can_set_committee(user, training_class):
     """The class's head teacher, its institution's staff and administrators."""
-    if not _active(user):
+    if not is_signed_in(user):
         return False
     return training_class.head_teacher_id == user.pk or manages_class(user, training_class)
 
@@ -90,7 +87,7 @@ def can_set_committee(user, training_class):
 
 def classes_for_enrolment(user):
     """The classes whose enrolment ``user`` may open in the admin."""
-    if not (_active(user) and user.has_perm(VIEW_PERMISSION)):
+    if not (is_signed_in(user) and user.has_perm(VIEW_PERMISSION)):
         return TrainingClass.objects.none()
     if is_administrator(user) or is_supervisor(user):
         return TrainingClass.objects.all()
@@ -178,14 +175,14 @@ def with_places(classes):
 
 def profile_of(user):
     """The user's own trainee profile, or None."""
-    if not _active(user):
+    if not is_signed_in(user):
         return None
     return TraineeProfile.objects.filter(user=user).select_related("village").first()
 
 
 def access_enrolling_class(user, class_id):
     """A class that is enrolling, for a signed-in user; the same 404 for every other id."""
-    if not _active(user):
+    if not is_signed_in(user):
         raise Http404(_("No such class."))
     try:
         return enrolling_classes().select_related("institution", "plan").get(pk=int(class_id))

@@ -15,22 +15,19 @@ Everyone else gets the same 404 as for a class that does not exist.
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from lms.accounts.policy import is_signed_in
 from lms.training.models import Lecturer, TrainingClass
 from lms.training.policy import can_run_class, is_supervisor
 
 ADMIN_PERMISSION = "evaluation.view_evaluationresponse"
 
 
-def _active(user):
-    return user is not None and user.is_authenticated and user.is_active
-
-
 def is_institution_staff(user, training_class):
-    return _active(user) and training_class.institution.staff.filter(pk=user.pk).exists()
+    return is_signed_in(user) and training_class.institution.staff.filter(pk=user.pk).exists()
 
 
 def can_see_class_results(user, training_class):
-    if not _active(user):
+    if not is_signed_in(user):
         return False
     return (
         can_run_class(user, training_class)
@@ -57,7 +54,7 @@ def access_class_results(user, class_id):
 
 def access_own_lecturer(user):
     """The signed-in user's entry in the lecturer library; 404 if they have none."""
-    lecturer = Lecturer.objects.filter(user=user).first() if _active(user) else None
+    lecturer = Lecturer.objects.filter(user=user).first() if is_signed_in(user) else None
     if lecturer is None:
         raise Http404(_("You have no entry in the lecturer library."))
     return lecturer
@@ -69,7 +66,7 @@ def classes_for_admin(user):
     Holders of ``evaluation.view_evaluationresponse`` only: officers and administrators see
     every class, institution staff the classes of their institutions, others none.
     """
-    if not (_active(user) and user.has_perm(ADMIN_PERMISSION)):
+    if not (is_signed_in(user) and user.has_perm(ADMIN_PERMISSION)):
         return TrainingClass.objects.none()
     if is_supervisor(user):
         return TrainingClass.objects.all()

@@ -14,6 +14,7 @@ from django.db.models import Exists, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from lms.accounts.policy import is_signed_in
 from lms.accounts.roles import Role
 
 # Roles that may read every course, open or not, to review and supervise it.
@@ -32,10 +33,6 @@ REPORT_ROLES = {
     Role.LECTURER,
     Role.HEAD_TEACHER,
 }
-
-
-def _active(user):
-    return user.is_authenticated and user.is_active
 
 
 def is_course_lecturer(user, course):
@@ -79,7 +76,7 @@ def can_read_course(user, course):
     supervisors."""
     if course.open_to_public:
         return True
-    if not _active(user):
+    if not is_signed_in(user):
         return False
     if user.is_superuser or user.role_codes() & {r.value for r in READ_ALL_ROLES}:
         return True
@@ -146,14 +143,14 @@ def course_of(lesson):
 
 def can_see_all_reports(user):
     """Administrators and commerce officers see every course's progress report."""
-    if not _active(user):
+    if not is_signed_in(user):
         return False
     return user.is_superuser or bool(user.role_codes() & {r.value for r in REPORT_ALL_ROLES})
 
 
 def may_have_reports(user):
     """Whether the report index is a page for ``user`` (else 404): report roles only."""
-    if not _active(user):
+    if not is_signed_in(user):
         return False
     return user.is_superuser or bool(user.role_codes() & {r.value for r in REPORT_ROLES})
 
@@ -165,7 +162,7 @@ def courses_reportable_by(user):
     courses = CoursePage.objects.live().defer_streamfields().order_by("path")
     if can_see_all_reports(user):
         return courses
-    if not _active(user):
+    if not is_signed_in(user):
         return courses.none()
     return courses.filter(lecturers__user=user).distinct()
 
@@ -176,7 +173,7 @@ def access_course_report(user, course_id):
     Head teachers read their classes' reports (``access_class_report``)."""
     from courses_content.models import CoursePage
 
-    if not _active(user):
+    if not is_signed_in(user):
         raise Http404(_("No such course."))
     try:
         course = CoursePage.objects.live().get(pk=int(course_id))
@@ -198,7 +195,7 @@ def classes_reportable_by(user):
     from lms.training.policy import is_supervisor
 
     classes = TrainingClass.objects.select_related("institution").order_by("-start_date", "code")
-    if not _active(user):
+    if not is_signed_in(user):
         return classes.none()
     if is_supervisor(user):
         return classes

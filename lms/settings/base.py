@@ -157,6 +157,9 @@ else:
                 ),
                 "transaction_mode": "IMMEDIATE",
             },
+            # Keep each thread's connection: the chat's database thread would otherwise open
+            # and close a file connection for every message (a quarter of daphne's CPU).
+            "CONN_MAX_AGE": 600,
         }
     }
 
@@ -166,9 +169,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = ENV.get("REDIS_URL", "")
 
-# Each socket's channel holds at most 1000 frames for at most 60 s; what overflows is dropped
-# by the layer. A dropped chat frame is never a lost message: messages are saved before they
-# are broadcast, and a client resumes from its last id (docs/chat.md).
+# How often (seconds) Python hands the GIL between daphne's event loop and its database thread
+# (lms/asgi.py; Python's default is 0.005). 0 leaves Python's default.
+ASGI_SWITCH_INTERVAL = float(ENV.get("ASGI_SWITCH_INTERVAL", "0.0002"))
+
+# Chat pictures and files uploaded but never sent are deleted after this many hours by
+# ``manage.py clean_chat_uploads`` (run it daily; docs/chat-uploads.md).
+CHAT_UNSENT_UPLOAD_HOURS = int(ENV.get("CHAT_UNSENT_UPLOAD_HOURS", "24"))
+
+# The chat has one layer channel per process (live.hub), not per socket. It holds at most 1000
+# frames for at most 60 s; what overflows is dropped by the layer, and the hub counts the gap
+# and has its sockets catch up from the database: messages are saved before they are broadcast
+# (docs/chat.md). Group memberships last a day and the hub renews them every ten minutes.
 CHANNEL_LAYER_LIMITS = {"capacity": 1000, "expiry": 60, "group_expiry": 86400}
 
 if REDIS_URL:

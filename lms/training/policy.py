@@ -7,18 +7,16 @@ and actions ask these functions, so each door answers the same way.
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from lms.accounts.policy import is_signed_in
+
 from .models import Institution
 
 CHANGE_STATUS_PERMISSION = "training.change_institution_status"
 
 
-def _active(user):
-    return user is not None and user.is_authenticated and user.is_active
-
-
 def can_change_institution_status(user):
     """Commerce officers and administrators (and superusers) qualify, suspend and cancel."""
-    return _active(user) and user.has_perm(CHANGE_STATUS_PERMISSION)
+    return is_signed_in(user) and user.has_perm(CHANGE_STATUS_PERMISSION)
 
 
 def institutions_visible_to(user):
@@ -28,7 +26,7 @@ def institutions_visible_to(user):
     see only the institutions whose ``staff`` they are in; anyone without
     ``training.view_institution`` sees none.
     """
-    if not (_active(user) and user.has_perm("training.view_institution")):
+    if not (is_signed_in(user) and user.has_perm("training.view_institution")):
         return Institution.objects.none()
     if is_supervisor(user):
         return Institution.objects.all()
@@ -55,7 +53,7 @@ def can_edit_qualification(user, institution):
     Anyone who may edit the institution may while it has only applied; after that only
     commerce officers and administrators (holders of ``training.change_institution_status``).
     """
-    if not (_active(user) and user.has_perm("training.change_institution")):
+    if not (is_signed_in(user) and user.has_perm("training.change_institution")):
         return False
     return not qualification_locked(institution) or can_change_institution_status(user)
 
@@ -89,14 +87,14 @@ class ClassRole:
 
 def is_supervisor(user):
     """Administrators and the bureaus' officers see every class."""
-    return _active(user) and (user.is_superuser or bool(user.role_codes() & SUPERVISOR_ROLES))
+    return is_signed_in(user) and (user.is_superuser or bool(user.role_codes() & SUPERVISOR_ROLES))
 
 
 def enrolment_of(user, training_class):
     """The user's enrolled ``ClassEnrolment`` in the class, or None."""
     from lms.enrolment.models import ClassEnrolment
 
-    if not _active(user):
+    if not is_signed_in(user):
         return None
     return (
         ClassEnrolment.objects.filter(
@@ -112,7 +110,7 @@ def enrolment_of(user, training_class):
 def class_roles(user, training_class, *, enrolment=None):
     """The set of ``ClassRole`` values ``user`` holds in ``training_class``."""
     roles = set()
-    if not _active(user):
+    if not is_signed_in(user):
         return roles
     if training_class.head_teacher_id == user.pk:
         roles.add(ClassRole.HEAD_TEACHER)
@@ -135,7 +133,7 @@ def classes_of(user):
 
     from .models import TrainingClass
 
-    if not _active(user):
+    if not is_signed_in(user):
         return TrainingClass.objects.none()
     return TrainingClass.objects.filter(
         Q(head_teacher=user)
@@ -185,7 +183,7 @@ def access_class_as_trainee(user, class_id):
 def can_run_class(user, training_class):
     """The head teacher runs the class day to day (roster, attendance, leave); administrators
     may stand in."""
-    if not _active(user):
+    if not is_signed_in(user):
         return False
     return (
         training_class.head_teacher_id == user.pk
@@ -212,7 +210,7 @@ def access_class_as_head_teacher(user, class_id):
 
 def staffed_institution_ids(user):
     """The ids of the institutions ``user`` works for, cached on the user for the request."""
-    if not _active(user):
+    if not is_signed_in(user):
         return frozenset()
     if not hasattr(user, "_staffed_institution_ids"):
         user._staffed_institution_ids = frozenset(
@@ -224,19 +222,19 @@ def staffed_institution_ids(user):
 
 
 def is_administrator(user):
-    return _active(user) and (user.is_superuser or user.has_role("administrator"))
+    return is_signed_in(user) and (user.is_superuser or user.has_role("administrator"))
 
 
 def can_act_for_institution(user, institution):
     """Institution staff act for their own institutions; administrators for any."""
-    if not _active(user):
+    if not is_signed_in(user):
         return False
     institution_id = getattr(institution, "pk", institution)
     return is_administrator(user) or institution_id in staffed_institution_ids(user)
 
 
 def _scoped(queryset, user, permission, institution_field="institution"):
-    if not (_active(user) and user.has_perm(permission)):
+    if not (is_signed_in(user) and user.has_perm(permission)):
         return queryset.none()
     if is_supervisor(user):
         return queryset
@@ -261,7 +259,7 @@ def admin_classes_visible_to(user):
     from .models import TrainingClass
 
     queryset = TrainingClass.objects.all()
-    if not (_active(user) and user.has_perm("training.view_trainingclass")):
+    if not (is_signed_in(user) and user.has_perm("training.view_trainingclass")):
         return queryset.none()
     if is_supervisor(user) or (
         user.has_role("registrar") and not user.has_role("institution_staff")
@@ -302,7 +300,7 @@ def access_admin_class(user, class_id):
 def can_edit_plans_of(user, institution):
     """Draft, submit, withdraw and revise plans: staff of the institution and administrators."""
     return (
-        _active(user)
+        is_signed_in(user)
         and user.has_perm("training.change_trainingplan")
         and can_act_for_institution(user, institution)
     )
@@ -310,14 +308,14 @@ def can_edit_plans_of(user, institution):
 
 def can_review_plans(user):
     """Approve or reject submitted plans: commerce officers and administrators."""
-    return _active(user) and user.has_perm("training.review_trainingplan")
+    return is_signed_in(user) and user.has_perm("training.review_trainingplan")
 
 
 def can_schedule_class(user, training_class):
     """Edit a class and move it planned -> enrolling -> in progress -> finished: staff of its
     institution and administrators."""
     return (
-        _active(user)
+        is_signed_in(user)
         and user.has_perm("training.change_trainingclass")
         and can_act_for_institution(user, training_class.institution_id)
     )
@@ -326,6 +324,6 @@ def can_schedule_class(user, training_class):
 def can_accept_classes(user):
     """Archive a finished class (acceptance of its training file): commerce officers and
     administrators."""
-    return _active(user) and (
+    return is_signed_in(user) and (
         user.is_superuser or bool(user.role_codes() & {"administrator", "commerce_officer"})
     )

@@ -10,6 +10,7 @@ else gets the same 404 for a class or file that exists as for one that does not.
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from lms.accounts.policy import is_signed_in
 from lms.training.models import TrainingClass
 from lms.training.policy import is_supervisor, staffed_institution_ids
 
@@ -19,13 +20,9 @@ ADD_PERMISSION = "trainingfile.add_trainingfile"
 VIEW_PERMISSION = "trainingfile.view_trainingfile"
 
 
-def _active(user):
-    return user is not None and user.is_authenticated and user.is_active
-
-
 def can_use_training_files(user):
     """Shows the admin menu item: the user may see some class's training files."""
-    return _active(user) and user.has_perm(VIEW_PERMISSION)
+    return is_signed_in(user) and user.has_perm(VIEW_PERMISSION)
 
 
 def classes_with_files_visible_to(user):
@@ -47,7 +44,9 @@ def _sees_class(user, training_class):
 
 def can_build(user, training_class):
     """Administrators, commerce officers and the class's institution staff request builds."""
-    return _active(user) and user.has_perm(ADD_PERMISSION) and _sees_class(user, training_class)
+    return (
+        is_signed_in(user) and user.has_perm(ADD_PERMISSION) and _sees_class(user, training_class)
+    )
 
 
 def access_class_for_files(user, class_id):

@@ -11,6 +11,8 @@
  *   server makes a resend with the same client_id idempotent.
  * - Every message appears once, in id order: rendered messages are keyed by id and client_id.
  * - Bodies are the server's sanitised HTML (`body`); everything else is built with textContent.
+ * - Search asks the HTTP API (data-messages-url, ?q=) and lists the hits in place of the
+ *   conversation until it is closed.
  */
 (function () {
   "use strict";
@@ -27,7 +29,9 @@
     classId: root.getAttribute("data-class-id"),
     userId: Number(root.getAttribute("data-user-id")),
     wsUrl: root.getAttribute("data-ws-url"),
+    messagesUrl: root.getAttribute("data-messages-url"),
     uploadsUrl: root.getAttribute("data-uploads-url"),
+    imageAccept: root.getAttribute("data-image-accept") || "",
     csrfCookie: root.getAttribute("data-csrf-cookie") || "csrftoken"
   };
   var T = {};
@@ -47,6 +51,7 @@
   }
 
   var HISTORY_PAGE = 50;
+  var SEARCH_PAGE = 20;
   var BACKOFF_BASE_MS = 1000;
   var BACKOFF_MAX_MS = 30000;
   var PING_EVERY_MS = 25000;
@@ -74,8 +79,18 @@
     input: document.getElementById("chat-input"),
     file: document.getElementById("chat-file"),
     announceBox: document.getElementById("chat-as-announcement"),
-    announce: document.getElementById("chat-announce")
+    announce: document.getElementById("chat-announce"),
+    searchToggle: document.getElementById("chat-search-toggle"),
+    search: document.getElementById("chat-search"),
+    searchInput: document.getElementById("chat-search-input"),
+    searchClose: document.getElementById("chat-search-close"),
+    searchResults: document.getElementById("chat-search-results"),
+    searchSummary: document.getElementById("chat-search-summary"),
+    searchList: document.getElementById("chat-search-list"),
+    searchMore: document.getElementById("chat-search-more")
   };
+  // Everything the uploads take; members who do not moderate may send only pictures.
+  var fullAccept = el.file.getAttribute("accept") || "";
 
   // --- State ----------------------------------------------------------------------------
 
@@ -103,6 +118,7 @@
   var readSent = 0;
   var readWanted = 0;
   var readTimer = null;
+  var ownDeleteTimers = {}; // id -> timer that takes "Delete" off one's own message after 2 min
 
   // --- The offline queue (localStorage) -------------------------------------------------
 
@@ -290,6 +306,24 @@
     if (message.client_id) {
       node.setAttribute("data-client-id", message.client_id);
     }
+    node.appendChild(metaFor(message));
+
+    if (message.deleted) {
+      node.classList.add("is-deleted");
+      node.appendChild(make("p", "chat-body chat-tombstone muted", t("deleted")));
+      return node;
+    }
+    var body = make("div", "chat-body");
+    // `body` is the server's sanitised HTML (bleach); the typed `text` is never inserted.
+    body.innerHTML = message.body || "";
+    node.appendChild(body);
+    renderAttachment(node, message.attachment);
+    renderReads(node, message);
+    addMenu(node, message);
+    return node;
+  }
+
+  function metaFor(message) {
     var meta = make("div", "chat-meta");
     if (message.sender) {
       meta.appendChild(make("span", "chat-sender", message.sender.name));
@@ -309,21 +343,7 @@
       time.setAttribute("datetime", message.sent_at);
     }
     meta.appendChild(time);
-    node.appendChild(meta);
-
-    if (message.deleted) {
-      node.classList.add("is-deleted");
-      node.appendChild(make("p", "chat-body chat-tombstone muted", t("deleted")));
-      return node;
-    }
-    var body = make("div", "chat-body");
-    // `body` is the server's sanitised HTML (bleach); the typed `text` is never inserted.
-    body.innerHTML = message.body || "";
-    node.appendChild(body);
-    renderAttachment(node, message.attachment);
-    renderReads(node, message);
-    addMenu(node, message);
-    return node;
+    return meta;
   }
 
   function renderPending(item, node) {
@@ -550,8 +570,12 @@
         actions.push(["mute:0", t("unmute")]);
       }
     } else {
-      if (mine && me.can_send && !isNaN(sentAt) && Date.now() - sentAt < OWN_DELETE_MS) {
+      // One's own message, while it is younger than the server's two minutes by this phone's
+      // clock; the server decides and answers an error frame when it is too late.
+      var age = Date.now() - sentAt;
+      if (mine && me.can_send && !isNaN(sentAt) && age < OWN_DELETE_MS) {
         actions.push(["delete", t("delete")]);
+        expireOwnDelete(message.id, OWN_DELETE_MS - age);
       }
       if (!mine && me.can_send) {
         actions.push(["report", t("report")]);
@@ -580,6 +604,16 @@
     node.appendChild(menu);
   }
 
+  function expireOwnDelete(id, delay) {
+    clearTimeout(ownDeleteTimers[id]);
+    ownDeleteTimers[id] = setTimeout(function () {
+      delete ownDeleteTimers[id];
+      if (byId[id] && messages[id]) {
+        fillMessage(byId[id], messages[id]); // redrawn without "Delete"
+      }
+    }, delay + 50);
+  }
+
   function runAction(action, message) {
     if (action === "delete") {
       if (window.confirm(t("confirm_delete"))) {
@@ -588,12 +622,15 @@
     } else if (action === "pin" || action === "unpin") {
       send({ type: "message.pin", id: message.id, pinned: action === "pin" });
     } else if (action.indexOf("mute:") === 0) {
-      send({
-        type: "member.mute",
-        user: message.sender.id,
-        minutes: Number(action.slice(5)),
-        reason: ""
-      });
+      var minutes = Number(action.slice(5));
+      var why = "";
+      if (minutes > 0) {
+        why = window.prompt(t("mute_reason"), "");
+        if (why === null) {
+          return; // cancelled: no mute
+        }
+      }
+      send({ type: "member.mute", user: message.sender.id, minutes: minutes, reason: why.trim() });
     } else if (action === "report") {
       var reason = window.prompt(t("report_reason"), "");
       if (reason !== null) {
@@ -639,6 +676,9 @@
     el.input.disabled = !canWrite;
     el.form.querySelector("#chat-send").disabled = !canWrite;
     el.file.disabled = !canWrite;
+    if (cfg.imageAccept) {
+      el.file.setAttribute("accept", me.can_moderate ? fullAccept : cfg.imageAccept);
+    }
     if (!me.can_send && ready) {
       el.muted.hidden = false;
       el.muted.textContent = t("read_only");
@@ -1093,6 +1133,136 @@
   if (el.lockToggle) {
     el.lockToggle.addEventListener("click", function () {
       send({ type: "room.lock", locked: !room.locked });
+    });
+  }
+
+  // --- Search in the room (over HTTP) ---------------------------------------------------
+
+  var search = { query: "", oldestId: null, asked: 0, keptTop: null };
+
+  function showResults() {
+    if (el.searchResults.hidden) {
+      // Hiding the conversation loses its scroll position: keep it (or "at the bottom").
+      search.keptTop = nearBottom() ? null : el.scroll.scrollTop;
+    }
+    el.scroll.hidden = true;
+    el.searchResults.hidden = false;
+  }
+
+  function openSearch() {
+    el.search.hidden = false;
+    el.searchToggle.setAttribute("aria-expanded", "true");
+    el.searchInput.focus();
+  }
+
+  function closeSearch() {
+    search.asked += 1; // an answer still on its way is dropped
+    search.query = "";
+    el.search.hidden = true;
+    el.searchToggle.setAttribute("aria-expanded", "false");
+    el.searchInput.value = "";
+    el.searchList.textContent = "";
+    el.searchSummary.textContent = "";
+    el.searchMore.hidden = true;
+    if (!el.searchResults.hidden) {
+      el.searchResults.hidden = true;
+      el.scroll.hidden = false;
+      if (search.keptTop === null) {
+        scrollToBottom();
+      } else {
+        el.scroll.scrollTop = search.keptTop;
+      }
+    }
+    el.searchToggle.focus();
+  }
+
+  function renderHit(message) {
+    var node = make("li", "chat-msg chat-hit kind-" + (message.kind || "text"));
+    node.setAttribute("data-hit-id", String(message.id));
+    node.appendChild(metaFor(message));
+    var body = make("div", "chat-body");
+    // As in the conversation: the server's sanitised HTML, never the typed text.
+    body.innerHTML = message.body || "";
+    node.appendChild(body);
+    renderAttachment(node, message.attachment);
+    return node;
+  }
+
+  function runSearch(before) {
+    var asked = (search.asked += 1);
+    var query = search.query;
+    var url =
+      cfg.messagesUrl + "?limit=" + SEARCH_PAGE + "&q=" + encodeURIComponent(query) +
+      (before ? "&before=" + before : "");
+    showResults();
+    el.searchMore.hidden = true;
+    if (!before) {
+      el.searchList.textContent = "";
+      el.searchResults.scrollTop = 0;
+    }
+    el.searchSummary.textContent = t("searching");
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        return response.json().then(function (json) {
+          if (!response.ok) {
+            var refused = new Error(json && json.detail ? json.detail : t("search_failed"));
+            refused.fromServer = true;
+            throw refused;
+          }
+          return json;
+        });
+      })
+      .then(function (json) {
+        if (asked !== search.asked) {
+          return;
+        }
+        var hits = (json.messages || []).slice().reverse(); // newest first
+        hits.forEach(function (message) {
+          el.searchList.appendChild(renderHit(message));
+        });
+        if (hits.length) {
+          search.oldestId = hits[hits.length - 1].id;
+        }
+        var any = el.searchList.children.length > 0;
+        el.searchSummary.textContent = t(any ? "n_results" : "no_results", { q: query });
+        el.searchMore.hidden = !(json.has_more && hits.length);
+      })
+      .catch(function (error) {
+        if (asked === search.asked) {
+          el.searchSummary.textContent = error && error.fromServer ? error.message : t("search_failed");
+        }
+      });
+  }
+
+  if (el.search && window.fetch) {
+    el.searchToggle.hidden = false;
+    el.searchToggle.addEventListener("click", function () {
+      if (el.search.hidden) {
+        openSearch();
+      } else {
+        closeSearch();
+      }
+    });
+    el.search.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var query = el.searchInput.value.trim();
+      if (!query) {
+        return;
+      }
+      search.query = query;
+      search.oldestId = null;
+      runSearch(null);
+    });
+    el.searchInput.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") {
+        closeSearch();
+      }
+    });
+    el.searchClose.addEventListener("click", closeSearch);
+    el.searchMore.addEventListener("click", function () {
+      if (search.query && search.oldestId !== null) {
+        runSearch(search.oldestId);
+      }
     });
   }
 

@@ -67,3 +67,18 @@ def live_server(django_db_setup, django_db_blocker):
         server = LiveServer("localhost")
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def daphne_server(django_db_setup, django_db_blocker):
+    """daphne serving the site in a thread, for journeys that need WebSockets (the chat)."""
+    from tests.browser.chat_pages import DaphneThread
+
+    with django_db_blocker.unblock():
+        server = DaphneThread()
+        server.start()
+        if not server.ready.wait(15) or server.error is not None:
+            raise RuntimeError(f"daphne did not start: {server.error!r}")
+    yield server
+    server.stop()
+    connections.close_all()

@@ -8,6 +8,7 @@ import pytest
 
 from live import panels
 from live.models import ChatRoom
+from live.uploads import FILE_EXTENSIONS, IMAGE_EXTENSIONS
 from lms.training import panels as class_panels
 from tests.factories.training import make_class, make_enrolment, make_institution, make_lecturer
 
@@ -82,7 +83,7 @@ def parse(html):
     return parser
 
 
-@pytest.mark.parametrize("who", ["trainee", "head", "lecturer", "officer", "finance"])
+@pytest.mark.parametrize("who", ["trainee", "head", "lecturer", "officer"])
 def test_members_and_supervising_officers_see_the_chat(client, setting, who):
     response = class_page(client, setting[who], setting["cls"])
     assert response.status_code == 200
@@ -90,8 +91,11 @@ def test_members_and_supervising_officers_see_the_chat(client, setting, who):
     assert 'id="panel-chat"' in response.content.decode()
 
 
-def test_institution_staff_see_the_class_but_not_its_chat(client, setting):
-    response = class_page(client, setting["staff"], setting["cls"])
+@pytest.mark.parametrize("who", ["staff", "finance"])
+def test_institution_staff_and_finance_officers_see_the_class_but_not_its_chat(
+    client, setting, who
+):
+    response = class_page(client, setting[who], setting["cls"])
     assert response.status_code == 200
     assert response.context["panels"] == []
     assert "data-chat" not in response.content.decode()
@@ -122,6 +126,10 @@ def test_the_panel_hands_chat_js_its_settings_in_data_attributes(client, setting
     assert chat["data-uploads-url"] == f"/api/v1/classes/{cls.pk}/chat/uploads"
     assert chat["data-csrf-cookie"] == "csrftoken"
     assert chat["data-locked"] == "false"
+    # Members who do not moderate may send pictures only; chat.js narrows the picker to these.
+    image_accept = chat["data-image-accept"].split(",")
+    assert set(image_accept) == {f".{extension}" for extension in IMAGE_EXTENSIONS}
+    assert {".jpg", ".png"} <= set(image_accept) and ".pdf" not in image_accept
 
 
 def test_the_websocket_url_follows_https(client, setting):
@@ -135,6 +143,65 @@ def test_a_locked_room_says_so(client, setting):
     ChatRoom.objects.filter(pk=setting["room"].pk).update(is_locked=True)
     chat = parse(class_page(client, setting["trainee"], setting["cls"]).content.decode()).chat
     assert chat["data-locked"] == "true"
+
+
+def locked_notice(html):
+    return re.search(r'<p class="chat-notice" id="chat-locked" hidden>(.*?)</p>', html).group(1)
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_locked_notice_says_what_the_server_says(client, setting, language):
+    """One English source string, so the panel and the server's error share one translation."""
+    from django.utils.html import escape
+    from django.utils.translation import override
+
+    from live.actions import ERROR_MESSAGES
+
+    client.cookies["lms_language"] = language
+    html = class_page(client, setting["trainee"], setting["cls"]).content.decode()
+    strings = json.loads(re.search(r'id="chat-strings" type="application/json">(.*?)<', html)[1])
+    with override(language):
+        server_says = str(ERROR_MESSAGES["locked"])
+    assert locked_notice(html) == escape(server_says)
+    assert strings["locked"] == server_says
+    assert "only the head teacher and lecturers can post" not in html
+    with override("en"):
+        assert str(ERROR_MESSAGES["locked"]) == (
+            "The class chat is locked; only announcements may be posted."
+        )
+
+
+def file_input(html):
+    return re.search(r'<input type="file" id="chat-file" accept="([^"]*)" hidden>', html).group(1)
+
+
+def test_the_file_picker_offers_exactly_what_the_uploads_take(client, setting):
+    html = class_page(client, setting["head"], setting["cls"]).content.decode()
+    accept = file_input(html).split(",")
+    assert len(accept) == len(set(accept))
+    assert set(accept) == {f".{extension}" for extension in IMAGE_EXTENSIONS | FILE_EXTENSIONS}
+    # PowerPoint: .pptx is taken; the old binary .ppt and CSV are not.
+    assert ".pptx" in accept
+    assert ".ppt" not in accept and ".csv" not in accept
+    assert "image/*" not in accept
+
+
+def test_the_panel_has_a_search_box_for_the_rooms_messages(client, setting):
+    html = class_page(client, setting["trainee"], setting["cls"]).content.decode()
+    chat = parse(html).chat
+    assert chat["data-messages-url"] == f"/api/v1/classes/{setting['cls'].pk}/chat/messages"
+    form = re.search(r'<form class="chat-search" id="chat-search" role="search"[^>]*>', html)
+    assert form and "hidden" in form.group(0)  # opened by the toggle, which chat.js shows
+    field = re.search(r'<input type="search" id="chat-search-input"[^>]*>', html).group(0)
+    assert 'name="q"' in field and 'maxlength="100"' in field  # the API's limit
+    assert 'id="chat-search-toggle"' in html and 'aria-controls="chat-search"' in html
+    assert 'for="chat-search-input"' in html
+    assert 'id="chat-search-results"' in html and 'id="chat-search-close"' in html
+
+
+def test_supervising_officers_can_search_too(client, setting):
+    html = class_page(client, setting["officer"], setting["cls"]).content.decode()
+    assert 'id="chat-search"' in html
 
 
 def test_no_inline_script_and_no_inline_handlers(client, setting):
@@ -158,6 +225,10 @@ def test_the_words_come_translated_in_a_json_data_block(client, setting):
         assert strings["sending"] == gettext("Sending…")
         assert strings["deleted"] == gettext("This message was deleted.")
     assert set(strings) >= {"offline", "read_by", "n_online", "report", "lock", "unlock"}
+    assert set(strings) >= {"searching", "no_results", "n_results", "search_failed", "mute_reason"}
+    with override("en"):
+        assert strings["no_results"] == gettext("No messages match “%(q)s”.")
+        assert strings["mute_reason"] == gettext("Why are you muting this member? (optional)")
 
 
 def test_the_panel_costs_one_query(rf, setting, django_assert_max_num_queries):

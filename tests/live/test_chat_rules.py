@@ -1,5 +1,6 @@
 """Rooms, membership and the chat's actions (live.policy, live.actions, live.signals)."""
 
+import dataclasses
 import datetime
 import uuid
 from unittest import mock
@@ -10,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.http import Http404
 from django.utils import timezone
 
-from live import actions
+from live import actions, policy
 from live.actions import ChatError, check_send_message
 from live.models import AnnouncementRead, ChatAttachment, ChatMessage, ChatReadState, ChatRoom
 from live.policy import access_room, can_moderate, can_read, is_member
@@ -153,13 +154,15 @@ def test_a_resend_returns_the_stored_message(chat):
 
 def test_a_race_on_the_same_client_id_returns_the_winner(chat):
     client_id = uuid.uuid4()
-    first, _ = actions.do_send_message(
-        chat.room, chat.trainees[0], client_id=client_id, text="一", kind="text"
-    )
-    # The earlier lookup missed it; the unique constraint catches it inside a savepoint.
-    second, created = actions.do_send_message(
-        chat.room, chat.trainees[0], client_id=client_id, text="一", kind="text"
-    )
+    first, _ = send(chat, chat.trainees[0], client_id=str(client_id))
+    real = policy.send_facts
+
+    def missed(*args, **kwargs):  # the other socket's insert was not visible to the check
+        return dataclasses.replace(real(*args, **kwargs), existing_id=None)
+
+    # The unique constraint catches the second insert; the winner comes back.
+    with mock.patch("live.actions.send_facts", missed):
+        second, created = send(chat, chat.trainees[0], client_id=str(client_id))
     assert second.pk == first.pk and not created
     assert ChatMessage.objects.count() == 1
 

@@ -327,8 +327,6 @@ def test_a_lecturer_shares_a_pdf(client, room, lecturer_user):
     [
         ("名单.xlsx", XLSX, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         ("note.docx", DOCX, uploads.FILE_CONTENT_TYPES["docx"]),
-        ("old.xls", OLE, "application/vnd.ms-excel"),
-        ("old.doc", OLE, "application/msword"),
         (
             "slides.pptx",
             ooxml(uploads.OOXML_MAIN_PART["pptx"]),

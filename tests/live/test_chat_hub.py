@@ -1,0 +1,147 @@
+"""The per-process fan-out (live.hub): one layer channel per process, local delivery, gaps."""
+
+from unittest import mock
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+
+from live import actions, hub
+from live.consumers import ChatConsumer
+from live.models import ChatMessage
+from tests.live.chat_support import build_class, join, receive, receive_type, send_message
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+@pytest.fixture
+def chat(transactional_db):
+    return build_class(trainees=3)
+
+
+def in_memory(settings):
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": 1000, "expiry": 60, "group_expiry": 86400},
+        }
+    }
+
+
+async def test_a_socket_has_no_layer_channel_of_its_own():
+    assert ChatConsumer.channel_layer_alias is None
+
+
+async def test_on_the_in_memory_layer_a_broadcast_never_touches_the_layer(chat, settings):
+    in_memory(settings)
+    sockets = [(await join(user, chat.training_class.pk))[0] for user in chat.trainees]
+    layer = get_channel_layer()
+    with mock.patch.object(layer, "group_send", wraps=layer.group_send) as group_send:
+        await send_message(sockets[0], "一条消息")
+        for socket in sockets:
+            assert (await receive_type(socket, "message"))[0]["body"] == "一条消息"
+    assert group_send.call_count == 0
+    for socket in sockets:
+        await socket.disconnect()
+
+
+@pytest.mark.redis
+async def test_on_redis_a_broadcast_is_one_layer_message_per_process(chat, settings):
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [settings.REDIS_URL],
+                "prefix": f"lms-hubtest-{hub.PROCESS}",
+                "capacity": 1000,
+                "expiry": 60,
+            },
+        }
+    }
+    sockets = [(await join(user, chat.training_class.pk))[0] for user in chat.trainees]
+    layer = get_channel_layer()
+    with mock.patch.object(layer, "group_send", wraps=layer.group_send) as group_send:
+        await send_message(sockets[0], "三个人，一次发布")
+        for socket in sockets:
+            assert (await receive_type(socket, "message"))[0]["body"] == "三个人，一次发布"
+    # Three members in this process: one group_send to the room, not three.
+    rooms = [c for c in group_send.call_args_list if c.args[0].startswith("chat-room-")]
+    messages = [c for c in rooms if c.args[1].get("id") is not None]
+    assert len(messages) == 1
+    for socket in sockets:
+        await socket.disconnect()
+    await layer.flush()
+
+
+async def test_a_gap_in_the_layer_makes_the_sockets_catch_up(chat, settings):
+    in_memory(settings)
+    alice, _ = await join(chat.trainees[0], chat.training_class.pk)
+    with mock.patch("live.actions.broadcast"):  # stored, but its live frame is lost
+        message, _ = await sync_to_async(actions.check_send_message)(
+            chat.room, chat.trainees[1], client_id=None, body="丢失的帧"
+        )
+    the_hub = hub.hub()
+    target = ("room", chat.room.pk)
+    before = the_hub.counts["dropped"]
+    the_hub._check_sequence("another-process", target, 7)
+    the_hub._check_sequence("another-process", target, 9)  # 8 never came
+    assert the_hub.counts["dropped"] == before + 1
+    frame = (await receive_type(alice, "message"))[0]
+    assert frame["id"] == message.pk and frame["body"] == "丢失的帧"
+    await alice.disconnect()
+
+
+async def test_frames_in_order_are_not_counted_as_dropped(chat, settings):
+    in_memory(settings)
+    alice, _ = await join(chat.trainees[0], chat.training_class.pk)
+    the_hub = hub.hub()
+    target = ("room", chat.room.pk)
+    for seq in (1, 2, 3, 2):  # a late duplicate is not a gap either
+        the_hub._check_sequence("another-process", target, seq)
+    assert the_hub.counts["dropped"] == 0
+    await alice.disconnect()
+
+
+async def test_the_hello_comes_first_even_when_frames_arrive_while_connecting(chat, settings):
+    in_memory(settings)
+    real_hello = ChatConsumer._hello
+
+    def hello_with_a_frame_meanwhile(consumer):
+        actions.broadcast(chat.room.pk, {"type": "room.locked", "locked": False})
+        return real_hello(consumer)
+
+    with mock.patch.object(ChatConsumer, "_hello", hello_with_a_frame_meanwhile):
+        alice, hello = await join(chat.trainees[0], chat.training_class.pk)
+    assert hello["type"] == "hello"
+    assert await receive(alice) == {"type": "room.locked", "locked": False}
+    await alice.disconnect()
+
+
+async def test_a_failing_socket_does_not_stop_the_others(chat, settings):
+    in_memory(settings)
+    alice, _ = await join(chat.trainees[0], chat.training_class.pk)
+    bob, _ = await join(chat.trainees[1], chat.training_class.pk)
+    broken = mock.AsyncMock(side_effect=RuntimeError("socket gone"))
+    the_hub = hub.hub()
+    the_hub.members[("room", chat.room.pk)].add(mock.Mock(deliver=broken))
+    await send_message(alice, "照常送达")
+    assert (await receive_type(bob, "message"))[0]["body"] == "照常送达"
+    assert broken.awaited
+    await alice.disconnect()
+    await bob.disconnect()
+
+
+async def test_frames_published_from_another_thread_reach_the_sockets(chat, settings):
+    in_memory(settings)
+    alice, _ = await join(chat.trainees[0], chat.training_class.pk)
+
+    def from_a_view():  # e.g. an HTTP API call in a worker thread
+        return actions.check_send_message(
+            chat.room, chat.trainees[1], client_id=None, body="来自另一个线程"
+        )[0]
+
+    message = await sync_to_async(from_a_view, thread_sensitive=False)()
+    frame = (await receive_type(alice, "message"))[0]
+    assert frame["id"] == message.pk
+    assert await sync_to_async(ChatMessage.objects.count)() == 1
+    await alice.disconnect()
