@@ -24,7 +24,9 @@ Environment: BENCH_CHAT_SECONDS (sending time per phase, default 5), BENCH_CHAT_
 wait for stragglers after the last send; it ends sooner once everything arrived or nothing came
 for 2 s; default 6), BENCH_CHAT_CLIENTS, BENCH_CHAT_TARGETS (comma list of
 bare,minimal,project), BENCH_CHAT_KEEP (keep the temporary folder with the server logs),
-REDIS_URL, DATABASE_URL.
+BENCH_CHAT_CONFIGS (comma list of embedded,redis), REDIS_URL, DATABASE_URL, and
+BENCH_CHAT_REDIS_DATABASE_URL (the database for the Redis runs only, e.g. PostgreSQL, as in
+production; the embedded runs keep SQLite).
 """
 
 import json
@@ -278,8 +280,10 @@ def clear_redis(url):
 
 
 def configurations():
-    yield "embedded", None
-    if os.environ.get("REDIS_URL"):
+    wanted = os.environ.get("BENCH_CHAT_CONFIGS", "embedded,redis").split(",")
+    if "embedded" in wanted:
+        yield "embedded", None
+    if os.environ.get("REDIS_URL") and "redis" in wanted:
         yield "redis", os.environ["REDIS_URL"]
 
 
@@ -317,6 +321,11 @@ def run_all():
             if layer_url:
                 env["REDIS_URL"] = layer_url
                 daphnes = 2
+                redis_database = os.environ.get("BENCH_CHAT_REDIS_DATABASE_URL")
+                if redis_database and "project" in TARGETS:
+                    # Production pairs Redis with PostgreSQL: several processes share it.
+                    env["DATABASE_URL"] = redis_database
+                    rooms = prepare_database(env, workdir)
             if layer_url:
                 print(f"{config}: Redis channel layer, two daphne processes")
             else:
