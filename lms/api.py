@@ -108,6 +108,8 @@ class ApiJsonErrorsMiddleware:
 
 
 def _register_routers():
+    from assessments.api_certificates import router as certificates_router
+    from assessments.api_exams import router as exams_router
     from courses_content.api import router as curriculum_router
     from live.api import router as chat_router
     from live.api_uploads import router as chat_uploads_router
@@ -125,6 +127,8 @@ def _register_routers():
     api.add_router("", evaluation_router)
     api.add_router("", chat_router)
     api.add_router("", chat_uploads_router)
+    api.add_router("", exams_router)
+    api.add_router("", certificates_router)
 
 
 _register_routers()

@@ -57,6 +57,9 @@ urlpatterns = [
     path("training/", include("lms.evaluation.urls")),
     path("training/", include("lms.trainingfile.urls")),
     path("training/", include("live.urls")),
+    path("exams/", include("assessments.urls_exams")),
+    path("exams/", include("assessments.urls_grading")),
+    path("certificates/", include("assessments.urls_certificates")),
     path("search/", courses_content_views.search, name="search"),
 ]
 

@@ -232,6 +232,14 @@ TASKS = {
 # fonts-noto-cjk (see lms.trainingfile.fonts).
 PDF_CJK_FONT = ENV.get("PDF_CJK_FONT") or None
 
+# Certificates (docs/exams.md): the county code that starts every serial
+# (county-year-tier-sequence), the issuing bureau's name on the PDF (empty: the translated
+# "County Bureau of Commerce"), and the reminder hooks for SMS or e-mail: dotted paths of
+# callables taking one assessments.models.Reminder.
+LMS_COUNTY_CODE = ENV.get("LMS_COUNTY_CODE", "430500")
+CERTIFICATE_BUREAU_NAME = ENV.get("CERTIFICATE_BUREAU_NAME", "")
+CERTIFICATE_REMINDER_HOOKS = []
+
 # Check-in by QR code (lms.attendance.checkin): how long each code is shown, how early
 # check-in opens and when a check-in counts as late.
 CHECKIN_CODE_SECONDS = int(ENV.get("CHECKIN_CODE_SECONDS", "30"))

@@ -27,6 +27,10 @@ EXPECTED_FILES = [
     "06-evaluation.pdf",
     "06-evaluation.xlsx",
     "07-chat.xlsx",
+    "08-exam-results.pdf",
+    "08-exam-results.xlsx",
+    "09-certificates.pdf",
+    "09-certificates.xlsx",
     "manifest.json",
 ]
 
@@ -82,8 +86,8 @@ def test_the_manifest_lists_files_with_their_hashes(archive, built, training_dat
         content = archive.read(name)
         assert entry["sha256"] == hashlib.sha256(content).hexdigest()
         assert entry["size"] == len(content)
-    # Exams and certificates are not built yet: the manifest says they will join.
-    assert len(manifest["not_yet_included"]) == 2
+    # Every planned section is built now (exam results and certificates included).
+    assert manifest["not_yet_included"] == []
     text = pdf_text(archive.read("00-manifest.pdf"))
     assert CLASS_NAME in text
     assert listed["03-roster.pdf"]["sha256"] in text

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from assessments.demo import seed_certificates, seed_exams
 from courses_content.demo import seed_curricula
 from live.demo import seed_chat
 from lms.accounts import demo
@@ -44,6 +45,8 @@ class Command(BaseCommand):
                 seed_curricula(stdout=self.stdout)
             running = seed_training(stdout=self.stdout)
             seed_chat(running, stdout=self.stdout)
+            seed_exams(running, stdout=self.stdout)
+            seed_certificates(running, stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {Region.objects.count()} regions, "

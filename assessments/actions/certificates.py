@@ -1,0 +1,667 @@
+"""Certificates: the completion rule, issuing, revoking, reissuing, recertification, reminders.
+
+- A trainee of a class is **eligible** when they passed the class's required exams
+  (``results.passed_required_exams``; only when the class's ``CompletionRule.require_exams``)
+  and their attendance rate (``lms.attendance.rates``: approved leave is taken out of the
+  sessions counted) is at or above the rule's threshold (80% without a rule). A trainee with no
+  ended session to count is not eligible unless the threshold is 0.
+- Certificates are issued once the class has **finished**, or on its last day while it is in
+  progress (the ceremony is usually on the last afternoon). Issuing is idempotent: a trainee
+  who already holds a valid certificate for the class is skipped, so a double click, two
+  officers at once or the automatic issue never duplicate one (the class row is locked).
+- ``serial`` is ``<county>-<year>-<C|P|S>-<0001>``: the county is ``settings.LMS_COUNTY_CODE``,
+  the number comes from ``CertificateSequence`` (locked), per county, year and tier. ``code`` is
+  ``secrets.token_urlsafe(24)`` and is what the QR code and the public page use.
+- ``hours``: the sum of the hours of the plan's courses; without courses, the scheduled hours of
+  the class's sessions.
+- A certificate is valid through ``valid_until`` (``issued_on`` + the tier's
+  ``CertificatePolicy.valid_months``). Its **recertification window** opens ``window_months``
+  before that. A passed knowledge-update exam within the window renews it: a new certificate
+  (``renews`` = the old one) valid for ``valid_months`` from the day the exam was submitted.
+- Revoking (with a reason) and reissuing (new code and serial, ``replaces`` = the old one, which
+  becomes superseded; the validity is kept) are for commerce officers and administrators.
+"""
+
+import calendar
+import datetime
+import logging
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Sum
+from django.http import Http404
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from lms.audit.actions import record
+from lms.training.models import Tier, TrainingClass
+
+from .. import policy
+from ..models import (
+    Certificate,
+    CertificatePolicy,
+    CertificateSequence,
+    CompletionRule,
+    Exam,
+    ExamAssignment,
+    Reminder,
+)
+from ..results import passed_required_exams
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_COUNTY_CODE = "430500"
+TIER_LETTERS = {Tier.CADRE: "C", Tier.PRIMARY: "P", Tier.SENIOR: "S"}
+MAX_REASON_LENGTH = 500
+
+
+# --- Small rules -----------------------------------------------------------------------------
+
+
+def county_code():
+    return str(getattr(settings, "LMS_COUNTY_CODE", "") or DEFAULT_COUNTY_CODE)
+
+
+def add_months(day, months):
+    """``day`` plus ``months`` calendar months, the day clamped to the month's end."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def policy_for(tier, policies=None):
+    """The tier's ``CertificatePolicy`` (an unsaved one with the defaults when there is no row)."""
+    if policies is not None and tier in policies:
+        return policies[tier]
+    if policies is None:
+        found = CertificatePolicy.objects.filter(tier=tier).first()
+        if found is not None:
+            return found
+    return CertificatePolicy(tier=tier)
+
+
+def policies_by_tier():
+    return {p.tier: p for p in CertificatePolicy.objects.all()}
+
+
+def rule_for(training_class):
+    """The class's completion rule (an unsaved one with the defaults when there is none)."""
+    rule = CompletionRule.objects.filter(training_class=training_class).first()
+    return rule or CompletionRule(training_class=training_class)
+
+
+def class_is_finished(training_class, today=None):
+    """Certificates may be issued: the class finished, or it is in progress on its last day."""
+    today = today or timezone.localdate()
+    status = training_class.status
+    if status in (TrainingClass.Status.FINISHED, TrainingClass.Status.ARCHIVED):
+        return True
+    return status == TrainingClass.Status.IN_PROGRESS and today >= training_class.end_date
+
+
+def class_hours(training_class):
+    """The plan's courses' hours; without courses, the class's scheduled session hours."""
+    total = training_class.plan.courses.aggregate(total=Sum("hours"))["total"]
+    if total:
+        return Decimal(total).quantize(Decimal("0.1"))
+    minutes = 0
+    for session in training_class.sessions.all():
+        start = datetime.datetime.combine(session.date, session.starts_at)
+        end = datetime.datetime.combine(session.date, session.ends_at)
+        minutes += (end - start).total_seconds() / 60
+    return (Decimal(minutes) / 60).quantize(Decimal("0.1"))
+
+
+def window_opens_on(certificate, cert_policy=None):
+    cert_policy = cert_policy or policy_for(certificate.tier)
+    return add_months(certificate.valid_until, -cert_policy.window_months)
+
+
+def closing_reminder_on(certificate, cert_policy=None):
+    cert_policy = cert_policy or policy_for(certificate.tier)
+    return certificate.valid_until - datetime.timedelta(days=cert_policy.closing_reminder_days)
+
+
+def display_status(certificate, today=None):
+    """``valid``, ``expired``, ``revoked`` or ``superseded`` as a verifier sees it."""
+    today = today or timezone.localdate()
+    if certificate.status != Certificate.Status.VALID:
+        return certificate.status
+    return "expired" if certificate.valid_until < today else "valid"
+
+
+STATUS_LABELS = {
+    "valid": gettext_lazy("Valid"),
+    "expired": gettext_lazy("Expired"),
+    "revoked": gettext_lazy("Revoked"),
+    "superseded": gettext_lazy("Replaced by a reissue"),
+}
+
+
+def status_label(state):
+    return str(STATUS_LABELS[state])
+
+
+# --- Eligibility -----------------------------------------------------------------------------
+
+
+@dataclass
+class Eligibility:
+    """One enrolled trainee's standing against the class's completion rule."""
+
+    enrolment: object
+    profile: object
+    attendance_percent: Decimal | None
+    passed_exams: bool | None  # None when the rule does not require exams
+    eligible: bool
+    reasons: list = field(default_factory=list)
+    certificate: Certificate | None = None
+
+
+def eligible_trainees(training_class, *, rule=None, now=None):
+    """Every enrolled trainee with ``eligible`` and the reasons why not (translated), in a fixed
+    number of queries (attendance grid, exam outcomes, valid certificates)."""
+    from lms.attendance.rates import load_class_grid
+
+    rule = rule or rule_for(training_class)
+    grid = load_class_grid(training_class, now=now)
+    user_ids = [row.enrolment.profile.user_id for row in grid.rows if row.enrolment.profile.user_id]
+    passed = passed_required_exams(training_class, user_ids) if rule.require_exams else {}
+    # A trainee without an account cannot sit an exam: eligible only if none is required.
+    nothing_required = not ExamAssignment.objects.filter(
+        training_class=training_class, counts_for_completion=True
+    ).exists()
+    held = {
+        c.profile_id: c
+        for c in Certificate.objects.filter(
+            training_class=training_class, status=Certificate.Status.VALID
+        )
+    }
+    threshold = Decimal(rule.attendance_threshold)
+    result = []
+    for row in grid.rows:
+        profile = row.enrolment.profile
+        reasons = []
+        percent = None if row.summary.rate is None else row.summary.rate * 100
+        if percent is None:
+            if threshold > 0:
+                reasons.append(_("No attendance to count yet."))
+        elif percent < threshold:
+            reasons.append(
+                _("Attendance %(rate)s%% is below the required %(threshold)s%%.")
+                % {"rate": row.summary.percent, "threshold": threshold.normalize()}
+            )
+        passed_exams = None
+        if rule.require_exams:
+            if profile.user_id is None:
+                passed_exams = nothing_required
+            else:
+                passed_exams = passed.get(profile.user_id, False)
+            if not passed_exams:
+                reasons.append(_("Has not passed the required exams."))
+        result.append(
+            Eligibility(
+                enrolment=row.enrolment,
+                profile=profile,
+                attendance_percent=row.summary.percent,
+                passed_exams=passed_exams,
+                eligible=not reasons,
+                reasons=reasons,
+                certificate=held.get(profile.pk),
+            )
+        )
+    return result
+
+
+# --- Issuing ---------------------------------------------------------------------------------
+
+
+def _next_serials(tier, year, count):
+    """``count`` new serials for the tier and year (the sequence row is locked until commit)."""
+    county = county_code()
+    sequence, _created = CertificateSequence.objects.select_for_update().get_or_create(
+        county=county, year=year, tier=tier
+    )
+    first = sequence.last + 1
+    sequence.last += count
+    sequence.save(update_fields=["last"])
+    letter = TIER_LETTERS[Tier(tier)]
+    return [f"{county}-{year}-{letter}-{n:04d}" for n in range(first, first + count)]
+
+
+def _new_code():
+    return secrets.token_urlsafe(24)
+
+
+def check_issue_certificates(user, training_class, profile_ids=None, *, today=None):
+    """Issue certificates to the eligible trainees of the class (those in ``profile_ids`` when
+    given) who have no valid one for it yet. Returns the new certificates."""
+    if not policy.can_issue_certificates(user, training_class):
+        raise Http404(_("No such class."))
+    if not class_is_finished(training_class, today):
+        raise ValidationError(
+            _("Certificates are issued when the class has finished, or on its last day.")
+        )
+    return do_issue_certificates(training_class, profile_ids, acting_user=user, today=today)
+
+
+def do_issue_certificates(training_class, profile_ids=None, *, acting_user, today=None):
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        # One issuer at a time per class: the second sees the first one's certificates.
+        training_class = (
+            TrainingClass.objects.select_for_update(of=("self",))
+            .select_related("plan", "institution")
+            .get(pk=training_class.pk)
+        )
+        wanted = None if profile_ids is None else {int(pk) for pk in profile_ids}
+        to_issue = [
+            row
+            for row in eligible_trainees(training_class)
+            if row.eligible
+            and row.certificate is None
+            and (wanted is None or row.profile.pk in wanted)
+        ]
+        if not to_issue:
+            return []
+        cert_policy = policy_for(training_class.tier)
+        hours = class_hours(training_class)
+        serials = _next_serials(training_class.tier, today.year, len(to_issue))
+        issued = []
+        for row, serial in zip(to_issue, serials, strict=True):
+            certificate = Certificate.objects.create(
+                code=_new_code(),
+                serial=serial,
+                profile=row.profile,
+                training_class=training_class,
+                tier=training_class.tier,
+                holder_name=row.profile.real_name,
+                hours=hours,
+                course_start=training_class.start_date,
+                course_end=training_class.end_date,
+                issued_on=today,
+                valid_until=add_months(today, cert_policy.valid_months),
+                issued_by=acting_user,
+            )
+            record(
+                "certificate.issued",
+                certificate,
+                actor=acting_user,
+                changes={
+                    "holder": certificate.holder_name,
+                    "class": training_class.code,
+                    "valid_until": certificate.valid_until.isoformat(),
+                    "automatic": acting_user is None,
+                },
+            )
+            issued.append(certificate)
+        return issued
+
+
+def issue_automatically(training_class, profile_ids=None):
+    """The automatic issue for classes whose rule says so (after grading, and daily)."""
+    rule = CompletionRule.objects.filter(training_class=training_class).first()
+    if rule is None or not rule.issue_automatically or not class_is_finished(training_class):
+        return []
+    return do_issue_certificates(training_class, profile_ids, acting_user=None)
+
+
+# --- Revoking and reissuing ------------------------------------------------------------------
+
+
+def access_certificate_as_officer(user, certificate_id):
+    if not policy.can_revoke_certificates(user):
+        raise Http404(_("No such certificate."))
+    return _get_certificate(Certificate.objects.all(), certificate_id)
+
+
+def _get_certificate(queryset, certificate_id):
+    try:
+        return queryset.select_related("profile", "training_class__institution").get(
+            pk=int(certificate_id)
+        )
+    except (Certificate.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404(_("No such certificate.")) from None
+
+
+def _clean_reason(reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give a reason."))
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ValidationError(
+            _("The reason is too long (at most %(n)d characters).") % {"n": MAX_REASON_LENGTH}
+        )
+    return reason
+
+
+def check_revoke_certificate(user, certificate_id, reason):
+    certificate = access_certificate_as_officer(user, certificate_id)
+    reason = _clean_reason(reason)
+    return do_revoke_certificate(certificate, reason, acting_user=user)
+
+
+def do_revoke_certificate(certificate, reason, *, acting_user):
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if certificate.status != Certificate.Status.VALID:
+            raise ValidationError(_("Only a valid certificate can be revoked."))
+        certificate.status = Certificate.Status.REVOKED
+        certificate.revoked_at = timezone.now()
+        certificate.revoked_by = acting_user
+        certificate.revocation_reason = reason
+        certificate.save(update_fields=["status", "revoked_at", "revoked_by", "revocation_reason"])
+        record(
+            "certificate.revoked",
+            certificate,
+            actor=acting_user,
+            changes={"status": [Certificate.Status.VALID, Certificate.Status.REVOKED]},
+            reason=reason,
+        )
+    return certificate
+
+
+def check_reissue_certificate(user, certificate_id, reason, holder_name=None):
+    """A new certificate in place of a valid one (e.g. the name was corrected): new code and
+    serial, the same class, hours, dates and validity. ``holder_name`` defaults to the
+    profile's current real name."""
+    certificate = access_certificate_as_officer(user, certificate_id)
+    reason = _clean_reason(reason)
+    holder_name = (holder_name or "").strip() or certificate.profile.real_name
+    if len(holder_name) > 100:
+        raise ValidationError(_("The name is too long."))
+    return do_reissue_certificate(certificate, reason, holder_name, acting_user=user)
+
+
+def do_reissue_certificate(certificate, reason, holder_name, *, acting_user, today=None):
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        old = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if old.status != Certificate.Status.VALID:
+            raise ValidationError(_("Only a valid certificate can be reissued."))
+        old.status = Certificate.Status.SUPERSEDED
+        old.save(update_fields=["status"])
+        (serial,) = _next_serials(old.tier, today.year, 1)
+        new = Certificate.objects.create(
+            code=_new_code(),
+            serial=serial,
+            profile_id=old.profile_id,
+            training_class_id=old.training_class_id,
+            tier=old.tier,
+            holder_name=holder_name,
+            hours=old.hours,
+            course_start=old.course_start,
+            course_end=old.course_end,
+            issued_on=today,
+            valid_until=old.valid_until,
+            issued_by=acting_user,
+            replaces=old,
+            renews_id=old.renews_id,
+        )
+        record(
+            "certificate.superseded",
+            old,
+            actor=acting_user,
+            changes={"status": [Certificate.Status.VALID, Certificate.Status.SUPERSEDED]},
+            reason=reason,
+        )
+        record(
+            "certificate.reissued",
+            new,
+            actor=acting_user,
+            changes={"replaces": old.serial, "holder": [old.holder_name, holder_name]},
+            reason=reason,
+        )
+    return new
+
+
+# --- Recertification -------------------------------------------------------------------------
+
+
+def do_renew_after_exam(attempt):
+    """Renew the trainee's certificate of the exam's tier whose window is open on the day the
+    passed knowledge-update attempt was submitted. Returns the new certificate or None."""
+    from lms.accounts.models import TraineeProfile
+
+    assignment = attempt.assignment
+    exam = assignment.exam
+    if not attempt.passed or exam.purpose != Exam.Purpose.KNOWLEDGE_UPDATE:
+        return None
+    profile = TraineeProfile.objects.filter(user_id=attempt.user_id).first()
+    if profile is None:
+        return None
+    completed_on = timezone.localdate(attempt.submitted_at or timezone.now())
+    cert_policy = policy_for(exam.tier)
+    renewed = Certificate.objects.filter(renews=OuterRef("pk")).exclude(
+        status=Certificate.Status.REVOKED
+    )
+    with transaction.atomic():
+        candidates = (
+            Certificate.objects.select_for_update(of=("self",))
+            .filter(profile=profile, tier=exam.tier, status=Certificate.Status.VALID)
+            .filter(valid_until__gte=completed_on)
+            .exclude(Exists(renewed))
+            .order_by("-valid_until")
+        )
+        old = next((c for c in candidates if window_opens_on(c, cert_policy) <= completed_on), None)
+        training_class = assignment.training_class
+        if (
+            old is None
+            or Certificate.objects.filter(
+                profile=profile, training_class=training_class, status=Certificate.Status.VALID
+            ).exists()
+        ):
+            return None
+        today = timezone.localdate()
+        (serial,) = _next_serials(old.tier, today.year, 1)
+        new = Certificate.objects.create(
+            code=_new_code(),
+            serial=serial,
+            profile=profile,
+            training_class=training_class,
+            tier=old.tier,
+            holder_name=profile.real_name,
+            hours=class_hours(training_class),
+            course_start=training_class.start_date,
+            course_end=training_class.end_date,
+            issued_on=today,
+            valid_until=add_months(completed_on, cert_policy.valid_months),
+            renews=old,
+        )
+        record(
+            "certificate.renewed",
+            new,
+            actor=None,
+            changes={"renews": old.serial, "valid_until": new.valid_until.isoformat()},
+        )
+    return new
+
+
+def on_attempt_graded(sender, attempt, **kwargs):
+    """``assessments.signals.attempt_graded``: renew after a knowledge-update exam, or issue
+    automatically. Never breaks the grading that sent it (own savepoint, errors logged)."""
+    from lms.accounts.models import TraineeProfile
+
+    if not attempt.passed:
+        return
+    try:
+        with transaction.atomic():
+            if attempt.assignment.exam.purpose == Exam.Purpose.KNOWLEDGE_UPDATE:
+                do_renew_after_exam(attempt)
+            else:
+                profile_ids = list(
+                    TraineeProfile.objects.filter(user_id=attempt.user_id).values_list(
+                        "pk", flat=True
+                    )
+                )
+                issue_automatically(attempt.assignment.training_class, profile_ids)
+    except Exception:
+        logger.exception("Certificate follow-up of attempt %s failed", attempt.pk)
+
+
+def connect():
+    """Connect ``on_attempt_graded`` (called from ``AssessmentsConfig.ready``)."""
+    from ..signals import attempt_graded
+
+    attempt_graded.connect(on_attempt_graded, dispatch_uid="certificates.on_attempt_graded")
+
+
+# --- Reminders -------------------------------------------------------------------------------
+
+
+def reminder_hooks():
+    return [import_string(path) for path in getattr(settings, "CERTIFICATE_REMINDER_HOOKS", [])]
+
+
+def do_send_reminders(today=None):
+    """Create the reminders due today (once per certificate and kind) and hand each new one to
+    the SMS and e-mail hooks. Returns the new reminders."""
+    today = today or timezone.localdate()
+    policies = policies_by_tier()
+    renewed = Certificate.objects.filter(renews=OuterRef("pk")).exclude(
+        status=Certificate.Status.REVOKED
+    )
+    certificates = (
+        Certificate.objects.filter(
+            status=Certificate.Status.VALID,
+            valid_until__gte=today,
+            profile__user__isnull=False,
+        )
+        .exclude(Exists(renewed))
+        .select_related("profile")
+    )
+    sent = {
+        (r.certificate_id, r.kind) for r in Reminder.objects.filter(certificate__in=certificates)
+    }
+    hooks = reminder_hooks()
+    created = []
+    for certificate in certificates:
+        cert_policy = policy_for(certificate.tier, policies)
+        due = []
+        if today >= window_opens_on(certificate, cert_policy):
+            due.append(Reminder.Kind.WINDOW_OPEN)
+        if today >= closing_reminder_on(certificate, cert_policy):
+            due.append(Reminder.Kind.CLOSING_SOON)
+        for kind in due:
+            if (certificate.pk, kind) in sent:
+                continue
+            reminder, was_created = Reminder.objects.get_or_create(
+                certificate=certificate,
+                kind=kind,
+                defaults={"user_id": certificate.profile.user_id},
+            )
+            if was_created:
+                created.append(reminder)
+    for reminder in created:
+        for hook in hooks:
+            try:
+                hook(reminder)
+            except Exception:
+                logger.exception("Certificate reminder hook %r failed", hook)
+    return created
+
+
+# --- The register ----------------------------------------------------------------------------
+
+CURRENT, DUE, LAPSED = "current", "due", "lapsed"
+REGISTER_STATES = {
+    CURRENT: gettext_lazy("Current"),
+    DUE: gettext_lazy("Due for renewal"),
+    LAPSED: gettext_lazy("Lapsed"),
+}
+
+
+@dataclass
+class RegisterRow:
+    certificate: Certificate  # the holder's latest valid certificate of the tier
+    state: str
+    window_opens: datetime.date
+
+    @property
+    def state_label(self):
+        return str(REGISTER_STATES[self.state])
+
+
+def holder_state(certificate, cert_policy, today):
+    if certificate.valid_until < today:
+        return LAPSED
+    if today >= window_opens_on(certificate, cert_policy):
+        return DUE
+    return CURRENT
+
+
+def register_rows(*, tier=None, state=None, today=None):
+    """One row per holder and tier (their latest certificate that was not revoked or
+    replaced): current, due (window open) or lapsed (expired, not renewed). Two queries."""
+    today = today or timezone.localdate()
+    policies = policies_by_tier()
+    certificates = Certificate.objects.filter(status=Certificate.Status.VALID).select_related(
+        "profile", "training_class"
+    )
+    if tier:
+        certificates = certificates.filter(tier=tier)
+    latest = {}
+    for certificate in certificates.order_by("valid_until", "pk"):
+        latest[(certificate.profile_id, certificate.tier)] = certificate
+    rows = []
+    for certificate in latest.values():
+        cert_policy = policy_for(certificate.tier, policies)
+        row = RegisterRow(
+            certificate=certificate,
+            state=holder_state(certificate, cert_policy, today),
+            window_opens=window_opens_on(certificate, cert_policy),
+        )
+        if state is None or row.state == state:
+            rows.append(row)
+    rows.sort(key=lambda r: (r.certificate.valid_until, r.certificate.holder_name))
+    return rows
+
+
+# --- Facts shown to verifiers (the page and the API) -----------------------------------------
+
+
+def find_by_code(code):
+    """The certificate with this code, or None; malformed codes are simply not found."""
+    code = (code or "").strip()
+    if not code or len(code) > 40 or not all(c.isalnum() or c in "-_" for c in code):
+        return None
+    return (
+        Certificate.objects.select_related("training_class__institution", "profile")
+        .filter(code=code)
+        .first()
+    )
+
+
+def verification_facts(certificate, today=None):
+    """What anyone may know about a certificate: no reason for revocation, no link to a
+    replacement, the ID number masked."""
+    state = display_status(certificate, today)
+    renewed = certificate.renewals.exclude(status=Certificate.Status.REVOKED).exists()
+    return {
+        "serial": certificate.serial,
+        "holder_name": certificate.holder_name,
+        "id_number_masked": certificate.profile.masked_id_number,
+        "tier": certificate.tier,
+        "tier_label": str(certificate.get_tier_display()),
+        "class_name": certificate.training_class.name,
+        "institution": certificate.training_class.institution.legal_name,
+        "hours": certificate.hours,
+        "course_start": certificate.course_start,
+        "course_end": certificate.course_end,
+        "issued_on": certificate.issued_on,
+        "valid_until": certificate.valid_until,
+        "status": state,
+        "status_label": str(status_label(state)),
+        "revoked_on": (
+            timezone.localdate(certificate.revoked_at) if certificate.revoked_at else None
+        ),
+        "renewed": renewed,
+    }
