@@ -93,6 +93,27 @@ class Hub:
                         await self.layer.group_discard(group_name(target), self.channel)
                     except Exception:
                         logger.exception("chat hub could not leave %s", group_name(target))
+        if not self.members:
+            await self._stop()
+
+    async def _stop(self):
+        """The last socket left: stop reading the layer (a later socket starts it again).
+
+        Events already queued for other processes are forwarded first. Publishing with no hub
+        running goes to the layer directly (``publish``)."""
+        async with self._ready:
+            if not self._tasks or self.members:
+                return
+            tasks, self._tasks = self._tasks, []
+            forwarder = tasks[1] if self.layer is not None else None
+            if forwarder is not None:
+                self.outbox.put_nowait(None)
+                with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                    await asyncio.wait_for(asyncio.shield(forwarder), timeout=5)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self.channel = None
 
     async def _start(self):
         async with self._ready:
@@ -159,7 +180,10 @@ class Hub:
 
     async def _forward(self):
         while True:
-            target, event = await self.outbox.get()
+            queued = await self.outbox.get()
+            if queued is None:  # stopping
+                return
+            target, event = queued
             try:
                 await self.layer.group_send(group_name(target), event)
                 self.counts["published"] += 1

@@ -145,3 +145,18 @@ async def test_frames_published_from_another_thread_reach_the_sockets(chat, sett
     assert frame["id"] == message.pk
     assert await sync_to_async(ChatMessage.objects.count)() == 1
     await alice.disconnect()
+
+
+async def test_the_hub_stops_with_its_last_socket_and_starts_again(chat, settings):
+    in_memory(settings)
+    alice, _ = await join(chat.trainees[0], chat.training_class.pk)
+    the_hub = hub.hub()
+    assert the_hub._tasks
+    await alice.disconnect()
+    assert not the_hub._tasks and not the_hub.members
+    alice, _ = await join(chat.trainees[0], chat.training_class.pk)
+    bob, _ = await join(chat.trainees[1], chat.training_class.pk)
+    await send_message(bob, "又连上了")
+    assert (await receive_type(alice, "message"))[0]["body"] == "又连上了"
+    await alice.disconnect()
+    await bob.disconnect()
