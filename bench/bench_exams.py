@@ -14,6 +14,7 @@ PostgreSQL), or a temporary SQLite database when neither is set (and says so).
 import http.client
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -29,6 +30,9 @@ if str(ROOT) not in sys.path:
 from bench.bench_chat import servers  # noqa: E402
 
 TRAINEES = int(os.environ.get("BENCH_EXAM_TRAINEES", "50"))
+# Seconds a trainee spends on a question before its answer is saved (random, around this
+# mean); 0 fires every save at once, a stress test rather than a class.
+THINK = float(os.environ.get("BENCH_EXAM_THINK", "1.0"))
 
 # The exams API (docs/api.md, "Exams").
 START = "/api/v1/exams/assignments/{assignment}/attempts"
@@ -76,7 +80,10 @@ def trainee(port, assignment, token, barrier, timings, saved, errors):
         errors.append(("start", status, attempt))
         return
     mine = {}
+    rng = random.Random(token)
     for question in attempt["items"]:
+        if THINK:
+            time.sleep(rng.uniform(0.5, 1.5) * THINK)
         body = {"response": some_response(question), "version": question["version"]}
         path = ANSWER.format(attempt=attempt["id"], item=question["id"])
         elapsed, status, answer = request(port, "PUT", path, token, body)
@@ -93,10 +100,17 @@ def trainee(port, assignment, token, barrier, timings, saved, errors):
 
 
 def baseline(port, barrier, timings):
+    """The plain view, at the trainees' pace, while they sit the exam."""
     barrier.wait()
     for _ in range(22):
         elapsed, _status, _ = request(port, "GET", "/bench/plain/")
         timings["baseline"].append(elapsed)
+        time.sleep(THINK)
+
+
+def same(response):
+    """A multiple-choice answer is a set of keys: compare it without its order."""
+    return sorted(response) if isinstance(response, list) else response
 
 
 def lost_answers(port, saved):
@@ -105,7 +119,9 @@ def lost_answers(port, saved):
     for token, attempt_id, mine in saved:
         _elapsed, _status, paper = request(port, "GET", PAPER.format(attempt=attempt_id), token)
         stored = {item["id"]: item["response"] for item in (paper or {}).get("items", [])}
-        lost += sum(1 for item, response in mine.items() if stored.get(item) != response)
+        lost += sum(
+            1 for item, response in mine.items() if same(stored.get(item)) != same(response)
+        )
     return lost
 
 
@@ -166,7 +182,8 @@ def run_all():
             thread.join()
         lost = lost_answers(port, saved)
     print(
-        f"exams: {TRAINEES} trainees start, answer 20 questions and submit at once; database "
+        f"exams: {TRAINEES} trainees start at once, answer 20 questions (about {THINK:g} s "
+        f"each) and submit; database "
         f"{'PostgreSQL' if database and database.startswith('postgres') else 'SQLite'}; "
         f"{len(errors)} errors, {lost} acknowledged answers lost"
     )

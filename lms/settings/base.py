@@ -139,7 +139,16 @@ DATABASE_URL = ENV.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+        # Under daphne every request's view runs in a thread of its own, so connections kept
+        # per thread pile up (50 trainees saving answers at once exhausted PostgreSQL's 100).
+        # A pool per process bounds them: DATABASE_POOL_MAX connections, requests wait for one
+        # up to 20 s. Pooling replaces persistent connections (CONN_MAX_AGE must be 0).
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": int(ENV.get("DATABASE_POOL_MAX", "20")),
+            "timeout": 20,
+        }
 else:
     DATABASES = {
         "default": {

@@ -28,6 +28,9 @@ TASKS = {
 # Threads (daphne's sync workers, the live server) must not keep connections
 # open, or the test database cannot be dropped at the end of the run.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# No connection pool in tests either: a pool's idle connections would keep the test database
+# from being dropped. (The pool is exercised by bench/bench_exams.py on PostgreSQL.)
+DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": ENV.get("SQLITE_TEST_PATH") or None}
