@@ -222,18 +222,6 @@ def history(room, *, before=None, after=None, limit=50, query=""):
     return list(reversed(page[:limit])), len(page) > limit
 
 
-def backlog(room, after, *, batch=200):
-    """Every message after id ``after``, oldest first, in batches (for resume)."""
-    while True:
-        page = list(room_messages(room).filter(id__gt=after).order_by("id")[:batch])
-        if not page:
-            return
-        yield page
-        after = page[-1].pk
-        if len(page) < batch:
-            return
-
-
 def last_id(room):
     return ChatMessage.objects.filter(room=room).aggregate(m=Max("id"))["m"] or 0
 
