@@ -23,6 +23,7 @@ from .actions import ChatError
 from .auth import language_from_scope
 from .hub import hub, publish
 from .policy import access_room, membership_in
+from .wire import Frame, socket_of
 
 logger = logging.getLogger(__name__)
 
@@ -186,6 +187,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     room = None
     held = None
     hello_last_id = 0
+    connection = None  # daphne's connection, written to directly (live.wire)
 
     # --- Connection ---------------------------------------------------------------------------
 
@@ -210,6 +212,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if after is not None and after < 0:
             after = None
         await self.accept()
+        self.connection = socket_of(self.base_send)
         # Join the hub before reading the backlog: live frames that arrive meanwhile are held
         # and sent after the backlog, skipping those the backlog already had.
         self.room = room
@@ -430,8 +433,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     # --- Events from the hub (live.hub) ---------------------------------------------------------
 
-    async def deliver(self, event):
-        """An event for this socket's room or user, from this process's hub."""
+    async def deliver(self, event, frame=None):
+        """An event for this socket's room or user, from this process's hub; ``frame``, a
+        ``live.wire.Frame`` of the event's text shared by the sockets it goes to."""
         if self.room is None:
             return
         kind = event.get("type")
@@ -439,7 +443,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             if self.held is not None:
                 self.held.append(event)
             else:
-                await self._send_event(event)
+                await self._send_event(event, frame)
         elif kind == "chat.recheck":
             self._spawn(self._recheck())
         elif kind == "chat.resync":
@@ -447,10 +451,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
         elif kind == "chat.close":
             await self._close_for(event.get("session"))
 
-    async def _send_event(self, event):
-        if "id" not in event or self._mark_sent(event["id"]):
-            # What ``self.send(text_data=...)`` does, minus two layers: this runs once per
-            # member for every frame.
+    async def _send_event(self, event, frame=None):
+        if "id" in event and not self._mark_sent(event["id"]):
+            return
+        # This runs once per member for every frame: under daphne the frame is built once for
+        # the whole room and its bytes written here; elsewhere it goes through ASGI.
+        if self.connection is not None:
+            (frame or Frame(event["text"])).write_to(self.connection)
+        else:
             await self.base_send({"type": "websocket.send", "text": event["text"]})
 
     def _spawn(self, coroutine):

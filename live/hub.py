@@ -18,7 +18,8 @@ sockets itself. A broadcast therefore costs one layer message per process, howev
 - With the in-memory layer (one process) nothing goes through the layer at all.
 
 Targets are ``("room", room_id)`` and ``("user", user_id)``; consumers implement
-``async deliver(event)``.
+``async deliver(event, frame)``, where ``frame`` is one ``live.wire.Frame`` of the event's
+text shared by every local socket it goes to (framed once, written to each).
 """
 
 import asyncio
@@ -31,6 +32,8 @@ import weakref
 from collections import defaultdict
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+
+from .wire import Frame
 
 logger = logging.getLogger(__name__)
 
@@ -138,9 +141,10 @@ class Hub:
     async def _dispatch(self):
         while True:
             target, event = await self.inbox.get()
+            frame = Frame(event["text"]) if "text" in event else None
             for consumer in list(self.members.get(target, ())):
                 try:
-                    await consumer.deliver(event)
+                    await consumer.deliver(event, frame)
                     self.counts["delivered"] += 1
                 except Exception:
                     logger.exception("chat frame to a socket failed")
