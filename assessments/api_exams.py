@@ -275,12 +275,14 @@ def save_answer_file(
     attempt_id: int,
     item_id: int,
     version: Form[int],
-    link: Form[str] = "",
+    link: Form[str | None] = None,
     file: File[UploadedFile] = None,
 ):
+    # Without ``link`` the stored link stays (docs/api.md); an empty one clears it.
+    response = actions.KEEP if link is None else {"link": link}
     try:
         answer = actions.check_save_answer(
-            request.auth, attempt_id, item_id, {"link": link}, version, file=file
+            request.auth, attempt_id, item_id, response, version, file=file
         )
     except actions.AnswerConflict as conflict:
         return _conflict(conflict)

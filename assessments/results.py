@@ -1,7 +1,8 @@
 """Which attempt counts, who passed, and who passed every exam a class requires.
 
 ``counted_attempt`` applies the exam's grading method (highest or last) to a trainee's graded
-attempts; an attempt still waiting for a lecturer (``submitted``) counts for nothing yet. The
+attempts; an attempt still waiting for a lecturer (``submitted``) counts for nothing yet, and
+under "last" nothing counts while the last handed-in attempt waits (it may overturn a pass). The
 certificates' completion rule calls ``passed_required_exams``.
 """
 
@@ -12,11 +13,13 @@ from .models import Attempt, Exam, ExamAssignment
 
 def counted_attempt(attempts, grading_method):
     """The attempt that counts among one trainee's attempts at one assignment, or None."""
+    if grading_method == Exam.GradingMethod.LAST:
+        handed_in = [a for a in attempts if a.status != Attempt.Status.IN_PROGRESS]
+        last = max(handed_in, key=lambda a: a.number, default=None)
+        return last if last is not None and last.status == Attempt.Status.GRADED else None
     graded = [a for a in attempts if a.status == Attempt.Status.GRADED]
     if not graded:
         return None
-    if grading_method == Exam.GradingMethod.LAST:
-        return max(graded, key=lambda a: a.number)
     return max(graded, key=lambda a: (a.percent or 0, -a.number))
 
 

@@ -1,8 +1,8 @@
-"""The training file's "Exam results" section (key ``exam_results``, order 65).
+"""The training file's "Exam results" section (key ``exam_results``, order 75).
 
 ``register_trainingfile_section()`` is called from ``AssessmentsConfig.ready``. The section
 records the class's exams (times, whether they count for the certificate) and every enrolled
-trainee's counted result at each, as ``07-exam-results.pdf`` and ``07-exam-results.xlsx``. The
+trainee's counted result at each, as ``08-exam-results.pdf`` and ``08-exam-results.xlsx``. The
 same table is the results page's XLSX download. Four queries per class, whatever its size.
 """
 

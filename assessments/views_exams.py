@@ -34,9 +34,12 @@ def start(request, assignment_id):
             status = 400
         else:
             return redirect("exams:attempt", attempt_id=attempt.pk)
-    attempts = list(
-        Attempt.objects.filter(assignment=assignment, user=request.user).order_by("number")
-    )
+    attempts = [
+        actions.close_if_overdue(attempt)  # past its deadline: handed in, not "continue"
+        for attempt in Attempt.objects.filter(assignment=assignment, user=request.user).order_by(
+            "number"
+        )
+    ]
     now = timezone.now()
     open_attempt = next((a for a in attempts if a.status == Attempt.Status.IN_PROGRESS), None)
     return render(

@@ -5,7 +5,9 @@ view measured in the same run by the same daphne, with the same 50 concurrent cl
 checks that no acknowledged answer was lost (every saved answer is in the submitted attempt).
 
 Runs against ``BENCH_EXAM_DATABASE_URL`` (else ``DATABASE_URL``; the issue asks for
-PostgreSQL), or a temporary SQLite database when neither is set (and says so).
+PostgreSQL), or a temporary SQLite database when neither is set (and says so), on
+``BENCH_EXAM_PROCESSES`` daphne processes (default 1; the trainees and the baseline's two
+clients are split between them, as a load balancer would).
 
     .venv/bin/python bench/bench_exams.py          # on its own
     make bench                                     # bench/run.py calls run(base_url)
@@ -33,6 +35,9 @@ TRAINEES = int(os.environ.get("BENCH_EXAM_TRAINEES", "50"))
 # Seconds a trainee spends on a question before its answer is saved (random, around this
 # mean); 0 fires every save at once, a stress test rather than a class.
 THINK = float(os.environ.get("BENCH_EXAM_THINK", "1.0"))
+# daphne processes sharing the load, trainees split between them as a load balancer would
+# (production runs several; one process uses one core for Python, whatever the machine has).
+PROCESSES = int(os.environ.get("BENCH_EXAM_PROCESSES", "1"))
 
 # The exams API (docs/api.md, "Exams").
 START = "/api/v1/exams/assignments/{assignment}/attempts"
@@ -159,32 +164,42 @@ def run_all():
         "lms.asgi:application",
     ]
     rows = []
-    with servers([command], env, workdir, "exams") as (ports, _pids):
-        port = ports[0]
-        for _ in range(20):  # warm up
-            request(port, "GET", "/bench/plain/")
+    with servers([command] * PROCESSES, env, workdir, "exams") as (ports, _pids):
+        for port in ports:
+            for _ in range(20):  # warm up
+                request(port, "GET", "/bench/plain/")
         timings = {"baseline": [], "start": [], "autosave": [], "submit": []}
         saved, errors = [], []
         barrier = threading.Barrier(TRAINEES + 2)
         threads = [
             threading.Thread(
                 target=trainee,
-                args=(port, setup["assignment_id"], token, barrier, timings, saved, errors),
+                args=(
+                    ports[n % len(ports)],
+                    setup["assignment_id"],
+                    token,
+                    barrier,
+                    timings,
+                    saved,
+                    errors,
+                ),
             )
-            for token in setup["tokens"][:TRAINEES]
+            for n, token in enumerate(setup["tokens"][:TRAINEES])
         ]
         threads += [
-            threading.Thread(target=baseline, args=(port, barrier, timings)) for _ in range(2)
+            threading.Thread(target=baseline, args=(ports[n % len(ports)], barrier, timings))
+            for n in range(2)
         ]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        lost = lost_answers(port, saved)
+        lost = lost_answers(ports[0], saved)
     print(
         f"exams: {TRAINEES} trainees start at once, answer 20 questions (about {THINK:g} s "
         f"each) and submit; database "
         f"{'PostgreSQL' if database and database.startswith('postgres') else 'SQLite'}; "
+        f"{PROCESSES} daphne process{'es' if PROCESSES > 1 else ''}; "
         f"{len(errors)} errors, {lost} acknowledged answers lost"
     )
     for name in ("baseline", "start", "autosave", "submit"):

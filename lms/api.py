@@ -5,6 +5,7 @@ Two ways in: the web's session cookie (unsafe methods need the CSRF token in
 Errors are JSON ``{"detail": "<translated message>", ...}``.
 """
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -58,6 +59,13 @@ def validation_error(request, exc):
         {"detail": _("Some fields are missing or invalid."), "errors": exc.errors},
         status=422,
     )
+
+
+@api.exception_handler(RequestDataTooBig)
+def request_too_big(request, exc):
+    """A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``: JSON like every other error, not Django's
+    HTML "Bad request" page."""
+    return api.create_response(request, {"detail": _("The request is too large.")}, status=400)
 
 
 @api.exception_handler(AuthenticationError)

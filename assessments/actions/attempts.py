@@ -33,6 +33,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -63,6 +64,7 @@ FILE_EXTENSIONS = set(IMAGE_FORMATS) | {"pdf"}
 HUNDRED = Decimal("100")
 CENT = Decimal("0.01")
 NOT_SUBMITTED_MESSAGE = gettext_lazy("This attempt has not been submitted yet.")
+KEEP = object()  # ``check_save_answer(response=KEEP)``: a file only, the stored response stays
 
 
 class AnswerConflict(Exception):
@@ -85,17 +87,19 @@ class AnswerConflict(Exception):
 def check_start_attempt(user, assignment_id):
     """Start an attempt, or return the trainee's open one. ``(attempt, created)``."""
     assignment = policy.access_assignment_as_trainee(user, assignment_id)
-    open_attempt = _open_attempt(assignment, user)
-    if open_attempt is not None:
-        open_attempt = close_if_overdue(open_attempt)
-        if open_attempt.status == Attempt.Status.IN_PROGRESS:
-            return open_attempt, False
+    attempts = list(Attempt.objects.filter(assignment=assignment, user=user))
+    for attempt in attempts:
+        if attempt.status == Attempt.Status.IN_PROGRESS:
+            attempt.assignment, attempt.user = assignment, user
+            attempt = close_if_overdue(attempt)
+            if attempt.status == Attempt.Status.IN_PROGRESS:
+                return attempt, False
     now = timezone.now()
     if now < assignment.opens_at:
         raise ValidationError(_("This exam has not opened yet."), code="not_open")
     if now >= assignment.closes_at:
         raise ValidationError(_("This exam has closed."), code="closed")
-    used = Attempt.objects.filter(assignment=assignment, user=user).count()
+    used = len(attempts)
     if used >= assignment.exam.attempts_allowed:
         raise ValidationError(
             _("You have used all your attempts at this exam."), code="no_attempts"
@@ -140,7 +144,10 @@ def do_start_attempt(assignment, user, *, number):
                 )
                 for position, question in enumerate(questions, start=1)
             )
-            Answer.objects.bulk_create(Answer(item=item) for item in items)
+            answers = Answer.objects.bulk_create(Answer(item=item) for item in items)
+            for item, answer in zip(items, answers, strict=True):
+                item.answer = answer
+            attempt.drawn_paper = items  # the response reads these, not the database
             record(
                 "exam.attempt_started",
                 attempt,
@@ -164,7 +171,9 @@ def draw_questions(exam, rng):
     if exam.mode == Exam.Mode.FIXED:
         return [
             row.question
-            for row in exam.fixed_questions.select_related("question").order_by("position")
+            for row in exam.fixed_questions.filter(question__is_active=True)
+            .select_related("question")
+            .order_by("position")
         ]
     drawn = []
     for rule in exam.draw_rules.order_by("pk"):
@@ -209,11 +218,15 @@ def check_save_answer(user, attempt_id, item_id, response, version, file=None):
 
     Raises ``Http404`` (not the user's attempt, or a question outside it), ``ValidationError``
     (late, submitted, or an invalid response or file) or ``AnswerConflict``.
+
+    Three statements: the item with its question, answer and attempt, the attempt row locked
+    (so a save and the submission never interleave); then the answer's UPDATE, made only if the
+    stored version is still the one the client saw (another tab may have saved meanwhile).
     """
     late = None
     with transaction.atomic():
-        attempt = policy.access_own_attempt(user, attempt_id, for_update=True)
-        item = _item_of(attempt, item_id)
+        item = _item_for_save(user, attempt_id, item_id)
+        attempt = item.attempt
         if attempt.status != Attempt.Status.IN_PROGRESS:
             raise ValidationError(
                 _("This attempt has been submitted; answers can no longer change."),
@@ -227,20 +240,12 @@ def check_save_answer(user, attempt_id, item_id, response, version, file=None):
                 raise ValidationError(_("The answer's version is missing."), code="invalid")
             if version != answer.version:
                 raise AnswerConflict(answer)
-            cleaned = clean_response(item.question, response)
+            if response is KEEP:
+                cleaned = answer.response
+            else:
+                cleaned = clean_response(item.question, response)
             stored_file = clean_file(item.question, file) if file is not None else None
-            old_file = answer.file.name if stored_file is not None else ""
-            answer.response = cleaned
-            answer.version += 1
-            answer.saved_at = timezone.now()
-            if stored_file is not None:
-                name, content = stored_file
-                answer.file.save(name, content, save=False)
-                if old_file:
-                    storage = answer.file.storage
-                    transaction.on_commit(lambda: storage.delete(old_file))
-            answer.save(update_fields=["response", "file", "version", "saved_at"])
-            return answer
+            return _write_answer(answer, cleaned, stored_file)
     # Past the deadline: nothing is saved, and the attempt is handed in as it stands.
     close_if_overdue(late)
     raise ValidationError(
@@ -248,13 +253,55 @@ def check_save_answer(user, attempt_id, item_id, response, version, file=None):
     )
 
 
-def _item_of(attempt, item_id):
+def _item_for_save(user, attempt_id, item_id):
+    """The user's item ``item_id`` of attempt ``attempt_id`` with its question and answer, the
+    attempt locked; the same 404s as ``policy.access_own_attempt`` and ``_item_of``."""
     try:
-        return AttemptQuestion.objects.select_related("question", "answer").get(
-            attempt=attempt, pk=int(item_id)
+        return (
+            AttemptQuestion.objects.select_related("attempt", "question", "answer")
+            .select_for_update(of=("attempt",))
+            .only(
+                "attempt_id",
+                "question_id",
+                "attempt__status",
+                "attempt__deadline",
+                "attempt__user_id",
+                "question__kind",
+                "question__options",
+                *(f"answer__{field.name}" for field in Answer._meta.concrete_fields),
+            )
+            .get(
+                pk=int(item_id),
+                attempt_id=int(attempt_id),
+                attempt__user_id=user.pk if policy.is_signed_in(user) else None,
+            )
         )
     except (AttemptQuestion.DoesNotExist, ValueError, TypeError, OverflowError):
+        # "Not your attempt" (or none) reads as elsewhere; else the question is not in it.
+        policy.access_own_attempt(user, attempt_id)
         raise Http404(_("No such question.")) from None
+
+
+def _write_answer(answer, response, stored_file):
+    """Store the answer if its version is still ``answer.version``, else ``AnswerConflict``."""
+    now = timezone.now()
+    changes = {"response": response, "version": F("version") + 1, "saved_at": now}
+    old_file = answer.file.name if stored_file is not None else ""
+    if stored_file is not None:
+        name, content = stored_file
+        answer.file.save(name, content, save=False)
+        changes["file"] = answer.file.name
+    if not Answer.objects.filter(pk=answer.pk, version=answer.version).update(**changes):
+        if stored_file is not None:
+            answer.file.storage.delete(answer.file.name)
+        raise AnswerConflict(Answer.objects.get(pk=answer.pk))
+    if old_file:
+        storage = answer.file.storage
+        transaction.on_commit(lambda: storage.delete(old_file))
+    answer.response = response
+    answer.version += 1
+    answer.saved_at = now
+    return answer
 
 
 def clean_response(question, response):
@@ -363,6 +410,7 @@ def check_submit_attempt(user, attempt_id):
     """Submit the user's own attempt; an attempt submitted already is returned unchanged."""
     with transaction.atomic():
         attempt = policy.access_own_attempt(user, attempt_id, for_update=True)
+        attempt.user = user  # its owner (for the audit row's description)
         if attempt.status != Attempt.Status.IN_PROGRESS:
             return attempt
         overdue = timezone.now() >= attempt.deadline
@@ -377,7 +425,7 @@ def close_if_overdue(attempt):
     with transaction.atomic():
         locked = (
             Attempt.objects.select_for_update(of=("self",))
-            .select_related("assignment__exam", "assignment__training_class")
+            .select_related("assignment__exam", "assignment__training_class", "user")
             .get(pk=attempt.pk)
         )
         if locked.status == Attempt.Status.IN_PROGRESS and timezone.now() >= locked.deadline:
@@ -411,18 +459,18 @@ def do_submit_attempt(attempt, *, auto_submitted, acting_user):
     attempt.status = Attempt.Status.SUBMITTED
     attempt.submitted_at = attempt.deadline if auto_submitted else now
     attempt.auto_submitted = auto_submitted
-    attempt.save(update_fields=["status", "submitted_at", "auto_submitted"])
     record(
         "exam.attempt_submitted",
         attempt,
         actor=acting_user,
         changes={"status": ["in_progress", "submitted"], "auto_submitted": [None, auto_submitted]},
     )
-    do_finalise_attempt(attempt, answers=answers)
+    # One UPDATE for the hand-in and the score.
+    do_finalise_attempt(attempt, answers=answers, also_save=("submitted_at", "auto_submitted"))
     return attempt
 
 
-def do_finalise_attempt(attempt, *, answers=None):
+def do_finalise_attempt(attempt, *, answers=None, also_save=()):
     """Recompute the attempt's score from its answers; graded once every answer has a score.
 
     Objective answers without a score count 0. Sends ``attempt_graded`` whenever the attempt
@@ -451,7 +499,7 @@ def do_finalise_attempt(attempt, *, answers=None):
         attempt.status = Attempt.Status.SUBMITTED
         attempt.percent = None
         attempt.passed = None
-    attempt.save(update_fields=["status", "score", "percent", "passed"])
+    attempt.save(update_fields=["status", "score", "percent", "passed", *also_save])
     after = (attempt.status, attempt.score, attempt.passed)
     if after != before:
         record(
@@ -519,9 +567,11 @@ def remaining_seconds(attempt, now=None):
 def paper_items(attempt):
     """The attempt's questions as the trainee sees them while answering: text, options in the
     attempt's order and their own response. Never the correct answers or feedback."""
-    items = AttemptQuestion.objects.filter(attempt=attempt).select_related("question", "answer")
+    items = getattr(attempt, "drawn_paper", None)  # just started: already in memory
+    if items is None:
+        items = AttemptQuestion.objects.filter(attempt=attempt).select_related("question", "answer")
     paper = []
-    for item in items.order_by("position"):
+    for item in sorted(items, key=lambda item: item.position):
         question = item.question
         texts = {option["key"]: option["text"] for option in question.options or []}
         answer = item.answer

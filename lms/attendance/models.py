@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AttendanceRecord(models.Model):
+    wagtail_reference_index_ignore = True  # many rows, no "usage" to show (audit.models)
+
     class Status(models.TextChoices):
         PRESENT = "present", _("Present")
         LATE = "late", _("Late")
@@ -62,6 +64,8 @@ class AttendanceRecord(models.Model):
 class AttendanceCorrection(models.Model):
     """A change to an existing attendance mark: who, when, from what, to what, and why."""
 
+    wagtail_reference_index_ignore = True  # many rows, no "usage" to show (audit.models)
+
     record = models.ForeignKey(
         AttendanceRecord,
         verbose_name=_("attendance record"),
@@ -93,6 +97,8 @@ class AttendanceCorrection(models.Model):
 
 class LeaveRequest(models.Model):
     """A trainee's request for leave from some sessions of their class."""
+
+    wagtail_reference_index_ignore = True  # many rows, no "usage" to show (audit.models)
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Awaiting decision")

@@ -9,6 +9,10 @@ class AuditEvent(models.Model):
     Rows are only ever added. ``changes`` maps a field to ``[before, after]``.
     """
 
+    # Written on every audited change: Wagtail's reference index ("usage" in the admin) would
+    # add a lookup and an insert to each, and nobody asks where an audit row is used.
+    wagtail_reference_index_ignore = True
+
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),

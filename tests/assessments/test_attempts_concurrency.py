@@ -94,3 +94,23 @@ def test_an_answer_racing_the_submission_is_saved_before_it_or_refused(world):
     # never saved after the grade.
     assert attempt.score == (2 if saved_first else 0)
     assert len(outcomes) == 2
+
+
+def test_two_tabs_saving_the_same_version_at_once_save_one_and_conflict_one(world):
+    attempt, _ = actions.check_start_attempt(world.trainee, world.assignment.pk)
+    item = attempt.paper.get(question__kind="single")
+    responses = iter(["A", "B", "A", "B"])
+    lock = threading.Lock()
+
+    def save():
+        with lock:
+            response = next(responses)
+        return actions.check_save_answer(world.trainee, attempt.pk, item.pk, response, 0)
+
+    outcomes = run_together(save, count=4)
+    saved = [o for o in outcomes if isinstance(o, Answer)]
+    conflicts = [o for o in outcomes if isinstance(o, actions.AnswerConflict)]
+    assert len(saved) == 1 and len(conflicts) == 3, outcomes
+    item.answer.refresh_from_db()
+    assert (item.answer.version, item.answer.response) == (1, saved[0].response)
+    assert {conflict.version for conflict in conflicts} == {1}

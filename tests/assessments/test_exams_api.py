@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 
 from assessments.actions import attempts as actions
 from assessments.models import Answer, Attempt
@@ -111,6 +112,11 @@ def test_bad_answers(client, world, clock):
         headers=bearer(world.trainee),
     )
     assert missing.status_code == 422
+    # A body over DATA_UPLOAD_MAX_MEMORY_SIZE: a JSON error, nothing saved.
+    with override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000):
+        huge = put(client, world, attempt_id, item.pk, "A" * 2000, 0)
+    assert huge.status_code == 400
+    assert huge.json() == {"detail": "The request is too large."}
     # After the deadline.
     clock.move_to(NOW + datetime.timedelta(minutes=30))
     late = put(client, world, attempt_id, item.pk, "A", 0)
