@@ -28,6 +28,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies.base import BasePermissionPolicy
 
+from lms.core import xlsx
 from lms.training.admin_views import GuardedDeleteMixin, scoped
 from lms.training.policy import is_administrator
 
@@ -36,7 +37,7 @@ from .forms_bank import ExportQuestionsForm, ImportQuestionsForm
 from .models import Question
 from .policy import bank_courses_of, can_edit_bank
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = xlsx.CONTENT_TYPE
 
 
 def may_use_bank(user):

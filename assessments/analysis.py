@@ -1,18 +1,25 @@
 """Item analysis: how each question of an exam behaved (see docs/exams.md).
 
 Computed over the graded attempts of one assignment, or of one exam across the classes a
-lecturer teaches, in three queries whatever the number of attempts (rows streamed with
-``values_list().iterator()``, arithmetic in plain Python):
+lecturer teaches, in four queries whatever the number of attempts (the attempts'
+percentages; one stream of per-question score shares computed by the database and read
+straight from the cursor; the questions; the wrong choices grouped by the database), with the
+arithmetic in plain Python floats (statistics, not scores):
 
 - ``n``: how many graded attempts had the question on their paper;
 - ``difficulty``: the difficulty index p, the mean share of the question's points obtained
-  (for objective questions, the share of trainees who got it right); high = easy;
-- ``discrimination``: the upper-lower index D: the mean share obtained by the 27% of attempts
-  with the highest total percentage minus that of the 27% with the lowest (ties broken by
-  attempt id; each group at least one attempt). For random draws, each question is compared
-  among the attempts of those groups that drew it. Between -1 and 1; below 0.2 is weak;
+  (for objective questions, all or nothing, the share of trainees who got it right); high =
+  easy;
+- ``discrimination``: the upper-lower index D (Kelley's 27% groups, not point-biserial): the
+  attempts are ranked by total percentage (ties by attempt id); D is the mean share obtained
+  by the top 27% (at least one attempt) minus that of the bottom 27%. The question's own
+  score is part of the total, as in the classic index. For random draws, each question is
+  compared among the attempts of those groups that drew it. Between -1 and 1; below 0.2
+  separates strong and weak trainees poorly, below 0 favours the weak. None with fewer than
+  two graded attempts, or when one group never drew the question;
 - ``wrong_option``: for single and multiple choice, the wrong option chosen most often and
-  how many chose it (None when nobody chose a wrong option).
+  how many chose it (None when nobody chose a wrong option; on a tie, the first in the
+  question's own order). A multiple-choice response counts once for each wrong key in it.
 """
 
 from collections import Counter, defaultdict
@@ -70,8 +77,13 @@ def stream(queryset, chunk=5000):
 
 
 def _groups(percent_by_attempt):
+    """``(upper, lower)``: the ids of the best and the weakest 27% of attempts (at least one
+    each), ranked by total percentage, ties by attempt id. Under two attempts both groups
+    would be the same attempt, so there are none (no discrimination)."""
+    if len(percent_by_attempt) < 2:
+        return set(), set()
     ranked = sorted(percent_by_attempt.items(), key=lambda row: (row[1], row[0]))
-    size = max(1, round(len(ranked) * GROUP_SHARE)) if ranked else 0
+    size = max(1, round(len(ranked) * GROUP_SHARE))
     lower = {attempt_id for attempt_id, _p in ranked[:size]}
     upper = {attempt_id for attempt_id, _p in ranked[len(ranked) - size :]}
     return upper, lower

@@ -17,10 +17,12 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from lms.core import xlsx
 from lms.trainingfile.documents import render_xlsx
 
 from .actions import grading
@@ -418,10 +420,11 @@ def results_xlsx(request, class_id):
     content = render_xlsx(results_report(training_class, assignments, rows))
     response = HttpResponse(
         content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=xlsx.CONTENT_TYPE,
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="exam-results-{training_class.code}.xlsx"'
+    # Class codes may hold Chinese: the name goes in RFC 6266's ``filename*``.
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"exam-results-{training_class.code}.xlsx"
     )
     return response
 

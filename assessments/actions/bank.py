@@ -10,13 +10,12 @@
   rows in one transaction and write the audit row; the ``check_*`` functions authorise
   (``Http404`` for another lecturer's course) and validate first.
 - ``import_questions`` reads the XLSX template, checks every row and saves them all or none,
-  returning a row-by-row report; ``export_questions`` writes the bank in the same format.
+  returning a row-by-row report; ``export_questions`` writes the bank in the same format. The
+  file handling (the template, reading rows, the report, all or nothing) is
+  ``lms.core.xlsx``'s, shared with the candidates' import; the columns and rules are here.
 """
 
-import io
 import re
-import zipfile
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -27,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from lms.audit.actions import record
+from lms.core import xlsx
 
 from ..models import (
     AttemptQuestion,
@@ -347,9 +347,39 @@ def check_save_exam(exam, questions, rules, *, acting_user):
         raise Http404(_("No such exam."))
     exam.tier = course_tier(exam.course) or exam.tier
     problems = exam_problems(exam, questions, rules)
+    if exam.pk is not None:
+        problems.update(_fixed_once_used(exam))
     if problems:
         raise ValidationError(problems)
     return do_save_exam(exam, questions, rules, acting_user=acting_user)
+
+
+def _fixed_once_used(exam):
+    """What may no longer change in a saved exam: its course once it is set before a class
+    (only exams of the class's plan's courses may be), its pass mark once a trainee has sat it
+    (every attempt's pass or fail was decided against it)."""
+    problems = {}
+    saved = Exam.objects.filter(pk=exam.pk).values("course_id", "pass_mark").first()
+    if saved is None:
+        return problems
+    if saved["course_id"] != exam.course_id and exam.assignments.exists():
+        problems["course"] = [
+            _(
+                "This exam is set before a class, so its course stays as it was. Make a new "
+                "exam for the other course."
+            )
+        ]
+    if (
+        saved["pass_mark"] != exam.pass_mark
+        and exam.assignments.filter(attempts__isnull=False).exists()
+    ):
+        problems["pass_mark"] = [
+            _(
+                "Trainees have sat this exam, so its pass mark stays as it was (their results "
+                "were decided against it)."
+            )
+        ]
+    return problems
 
 
 @transaction.atomic
@@ -474,11 +504,10 @@ def options_from_texts(texts):
 
 # --- XLSX import and export ------------------------------------------------------------------
 
-MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_FILE_BYTES = xlsx.MAX_FILE_BYTES
 MAX_ROWS = 2000
-MAX_UNPACKED_BYTES = 40 * 1024 * 1024
+MAX_UNPACKED_BYTES = xlsx.MAX_UNPACKED_BYTES
 MAX_CELL_CHARS = 2000
-HEADER_SEARCH_ROWS = 5
 
 # (field, the template's header). The headers are fixed Chinese words so a file made in
 # either language imports.
@@ -547,10 +576,6 @@ def _header_aliases():
     return aliases
 
 
-def _file_error(message, code="malformed"):
-    return ValidationError(message, code=code)
-
-
 def _cell_text(value):
     if value is None:
         return ""
@@ -566,103 +591,33 @@ def read_question_rows(uploaded_file):
 
     Raises ``ValidationError`` for the wrong type or size, an unreadable workbook, a header
     that is not the template's, no rows, or more than ``MAX_ROWS`` rows."""
-    from openpyxl import load_workbook
-
-    name = (getattr(uploaded_file, "name", "") or "").lower()
-    if not name.endswith(".xlsx"):
-        raise _file_error(_("Upload an .xlsx file made from the template."), "file_type")
-    too_big = _file_error(_("The file is larger than 2 MB; split it into smaller files."), "size")
-    if (getattr(uploaded_file, "size", None) or 0) > MAX_FILE_BYTES:
-        raise too_big
-    data = uploaded_file.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise too_big
-    unreadable = _file_error(
-        _(
-            "This file could not be read as an Excel workbook (.xlsx). Save it again from the "
-            "template."
-        )
+    _name, data = xlsx.read_upload(
+        uploaded_file,
+        extensions=[".xlsx"],
+        wrong_type=_("Upload an .xlsx file made from the template."),
     )
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
-                raise _file_error(_("The workbook is too large once unpacked."), "size")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, KeyError):
-        raise unreadable from None
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors for broken files
-        raise unreadable from None
-    raw = []
-    try:
-        for number, values in enumerate(
-            workbook.worksheets[0].iter_rows(max_col=len(COLUMNS) + 5, values_only=True),
-            start=1,
-        ):
-            texts = [_cell_text(value) for value in values]
-            if any(texts):
-                raw.append((number, texts))
-            if len(raw) > MAX_ROWS + HEADER_SEARCH_ROWS:
-                break
-    except Exception:
-        raise unreadable from None
-    finally:
-        workbook.close()
-    if not raw:
-        raise _file_error(_("The file has no rows."), "empty")
-    aliases = _header_aliases()
-    header_index, positions = 0, {}
-    for index, (_number, header) in enumerate(raw[:HEADER_SEARCH_ROWS]):
-        found = {}
-        for position, title in enumerate(header):
-            column = aliases.get(_norm(title))
-            if column is not None:
-                found.setdefault(column, position)
-        if len(found) > len(positions):
-            header_index, positions = index, found
-    missing = [HEADERS[name] for name, _h in COLUMNS if name in REQUIRED_COLUMNS - positions.keys()]
-    if missing:
-        raise _file_error(
-            _(
-                "The first row must hold the template's column names. Missing: %(columns)s. "
-                "Download the template and copy your rows into it."
-            )
-            % {"columns": _(", ").join(missing)},
-            "header",
-        )
-    rows = [
-        (number, {name: (values[i] if i < len(values) else "") for name, i in positions.items()})
-        for number, values in raw[header_index + 1 :]
-    ]
-    if not rows:
-        raise _file_error(_("The file has column names but no questions."), "empty")
-    if len(rows) > MAX_ROWS:
-        raise _file_error(
-            _("The file has more than %(max)d questions; split it into smaller files.")
-            % {"max": MAX_ROWS},
-            "too_many_rows",
-        )
-    return rows
+    raw = xlsx.xlsx_rows(
+        data,
+        _cell_text,
+        max_columns=len(COLUMNS) + 5,
+        limit=MAX_ROWS + xlsx.HEADER_SEARCH_ROWS,
+        max_unpacked_bytes=MAX_UNPACKED_BYTES,
+    )
+    return xlsx.table_rows(
+        raw,
+        columns=COLUMNS,
+        required=REQUIRED_COLUMNS,
+        aliases=_header_aliases(),
+        normalise=_norm,
+        max_rows=MAX_ROWS,
+        no_data=_("The file has column names but no questions."),
+        too_many=_("The file has more than %(max)d questions; split it into smaller files."),
+    )
 
 
-@dataclass
-class RowError:
-    row: int
-    column: str
-    message: str
-
-
-@dataclass
-class ImportReport:
-    """What an import found: every problem by row and column, and how many were saved."""
-
-    rows: int = 0
-    errors: list = field(default_factory=list)
-    saved: int = 0
-
-    @property
-    def ok(self):
-        return not self.errors
+# The import's report: every problem by row (as Excel numbers it) and column.
+RowError = xlsx.RowError
+ImportReport = xlsx.RowReport
 
 
 # Which column a problem of ``question_problems`` belongs to.
@@ -678,7 +633,7 @@ def _row_question(course, tier, number, values, report, kinds, difficulties):
     errors_before = len(report.errors)
 
     def error(name, message):
-        report.errors.append(RowError(number, HEADERS.get(name, name), str(message)))
+        report.add(number, HEADERS.get(name, name), message)
 
     for name, _header in COLUMNS:
         if len(values.get(name, "")) > MAX_CELL_CHARS:
@@ -700,6 +655,9 @@ def _row_question(course, tier, number, values, report, kinds, difficulties):
     points = _decimal(_to_halfwidth(values.get("points", ""))) if values.get("points") else None
     if points is None:
         error("points", _("Give the points as a number, e.g. 2 or 2.5."))
+    elif points <= 0:
+        error("points", _("Points must be a positive number."))
+        points = None
     elif points.as_tuple().exponent < -2 or points >= Decimal("10000"):
         error("points", _("At most two decimal places and less than 10000."))
         points = None
@@ -715,7 +673,7 @@ def _row_question(course, tier, number, values, report, kinds, difficulties):
     for name, messages in problems.items():
         column = _PROBLEM_COLUMNS.get(name, name)
         for message in messages:
-            report.errors.append(RowError(number, column, str(message)))
+            report.add(number, column, message)
     if len(report.errors) > errors_before:
         return None
     return Question(
@@ -744,17 +702,20 @@ def import_questions(course, uploaded_file, *, acting_user):
 
     Returns an ``ImportReport``; raises ``ValidationError`` for a file that cannot be read."""
     rows = read_question_rows(uploaded_file)
-    report = ImportReport(rows=len(rows))
-    tier = course_tier(course)
-    kinds = _aliases(QuestionKind, KIND_WORDS)
-    difficulties = _aliases(Difficulty, DIFFICULTY_WORDS)
-    questions = [
-        _row_question(course, tier, number, values, report, kinds, difficulties)
-        for number, values in rows
-    ]
-    if not report.ok:
+    questions = []
+
+    def check():
+        report = ImportReport(rows=len(rows))
+        tier = course_tier(course)
+        kinds = _aliases(QuestionKind, KIND_WORDS)
+        difficulties = _aliases(Difficulty, DIFFICULTY_WORDS)
+        questions.extend(
+            _row_question(course, tier, number, values, report, kinds, difficulties)
+            for number, values in rows
+        )
         return report
-    with transaction.atomic():
+
+    def save(report):
         for question in questions:
             question.created_by = acting_user
         created = Question.objects.bulk_create(questions)
@@ -768,7 +729,9 @@ def import_questions(course, uploaded_file, *, acting_user):
                 "questions": [question.pk for question in created if question.pk],
             },
         )
-    report.saved = len(created)
+        report.saved = len(created)
+
+    report, _saved = xlsx.all_or_nothing(check, save)
     return report
 
 
@@ -837,58 +800,23 @@ def _instructions():
 
 
 def _workbook(rows):
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "题库"
-    sheet.append([header for _name, header in COLUMNS])
-    sheet.freeze_panes = "A2"
-    for index, (name, _header) in enumerate(COLUMNS, start=1):
-        sheet.cell(row=1, column=index).font = Font(bold=True)
-        width = 40 if name in ("text", "rubric", "feedback") else 14
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    for row in rows:
-        sheet.append(row)
-    last = max(MAX_ROWS, len(rows)) + 1
-    for name, words in (
-        ("kind", [w[0] for w in KIND_WORDS.values()]),
-        ("difficulty", [w[0] for w in DIFFICULTY_WORDS.values()]),
-    ):
-        letter = get_column_letter([n for n, _h in COLUMNS].index(name) + 1)
-        validation = DataValidation(
-            type="list", formula1='"' + ",".join(words) + '"', allow_blank=True
-        )
-        validation.add(f"{letter}2:{letter}{last}")
-        sheet.add_data_validation(validation)
-
-    instructions = workbook.create_sheet(str(_("Instructions")))
-    instructions.append([str(_("Column")), str(_("What to write"))])
-    for line in _instructions():
-        instructions.append(list(line))
-    instructions.append([])
-    instructions.append(
-        [
-            str(_("Limits")),
-            str(
-                _("At most %(rows)d questions and 2 MB. If any row is wrong, nothing is imported.")
-                % {"rows": MAX_ROWS}
-            ),
-        ]
+    names = [name for name, _header in COLUMNS]
+    book = xlsx.TemplateWorkbook(
+        "题库",
+        [header for _name, header in COLUMNS],
+        widths=[40 if name in ("text", "rubric", "feedback") else 14 for name in names],
+        rows=rows,
+        data_rows=MAX_ROWS,
     )
-    instructions.append([])
-    instructions.append([str(_("Examples"))])
-    instructions.append([header for _name, header in COLUMNS])
-    for example in _examples():
-        instructions.append(example)
-    instructions.column_dimensions["A"].width = 16
-    instructions.column_dimensions["B"].width = 90
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    book.drop_down(names.index("kind") + 1, [w[0] for w in KIND_WORDS.values()])
+    book.drop_down(names.index("difficulty") + 1, [w[0] for w in DIFFICULTY_WORDS.values()])
+    book.instructions(
+        _instructions(),
+        limits=_("At most %(rows)d questions and 2 MB. If any row is wrong, nothing is imported.")
+        % {"rows": MAX_ROWS},
+        examples=([header for _name, header in COLUMNS], _examples()),
+    )
+    return book.to_bytes()
 
 
 def _examples():

@@ -19,7 +19,7 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
@@ -46,6 +46,8 @@ MAX_EXTRA_MINUTES = 600
 # An exam stays open at most this long: a longer window is almost always a typing mistake.
 LONGEST_WINDOW = datetime.timedelta(days=90)
 CENT = Decimal("0.01")
+MAX_COMMENT_CHARS = 5000
+MAX_REASON_CHARS = 500
 
 
 # --- Access ----------------------------------------------------------------------------------
@@ -128,16 +130,21 @@ def check_assign_exam(
     if exam is None or not exams_for_class(training_class).filter(pk=exam.pk).exists():
         raise ValidationError(_("Choose an exam of one of the courses of this class's plan."))
     _check_times(opens_at, closes_at)
+    already = ValidationError(_("This exam is already set for this class."))
     if ExamAssignment.objects.filter(exam=exam, training_class=training_class).exists():
-        raise ValidationError(_("This exam is already set for this class."))
-    return do_assign_exam(
-        training_class,
-        exam,
-        opens_at=opens_at,
-        closes_at=closes_at,
-        counts_for_completion=counts_for_completion,
-        acting_user=acting_user,
-    )
+        raise already
+    try:
+        return do_assign_exam(
+            training_class,
+            exam,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            counts_for_completion=counts_for_completion,
+            acting_user=acting_user,
+        )
+    except IntegrityError:
+        # The same form sent twice at once (a double tap): the database keeps one.
+        raise already from None
 
 
 @transaction.atomic
@@ -374,22 +381,34 @@ def _parse_scores(rubric, scores):
     parsed = []
     for (criterion, points), raw in zip(rubric, scores, strict=True):
         try:
-            value = Decimal(str(raw).strip())
+            value = Decimal(str(raw if raw is not None else "").strip())
         except InvalidOperation:
             value = None
         if value is None or not value.is_finite():
             raise ValidationError(
                 _("The score for “%(criterion)s” is not a number.") % {"criterion": criterion}
             )
-        if value != value.quantize(CENT):
-            raise ValidationError(_("Scores have at most two decimal places."))
+        # The range first: rounding a huge number (1e30) to cents is itself an error.
         if value < 0 or value > points:
             raise ValidationError(
                 _("The score for “%(criterion)s” must be between 0 and %(points)s.")
                 % {"criterion": criterion, "points": points}
             )
+        if value != value.quantize(CENT):
+            raise ValidationError(_("Scores have at most two decimal places."))
         parsed.append(value.quantize(CENT))
     return parsed
+
+
+def _check_lengths(comment, reason):
+    if len(comment) > MAX_COMMENT_CHARS:
+        raise ValidationError(
+            _("Keep the comment under %(n)d characters.") % {"n": MAX_COMMENT_CHARS}
+        )
+    if len(reason) > MAX_REASON_CHARS:
+        raise ValidationError(
+            _("Keep the reason under %(n)d characters.") % {"n": MAX_REASON_CHARS}
+        )
 
 
 def answer_score(item, parsed_scores, rubric):
@@ -413,6 +432,7 @@ def check_grade_answer(item, scores, comment="", *, acting_user, reason=""):
     parsed = _parse_scores(rubric, scores)
     comment = (comment or "").strip()
     reason = (reason or "").strip()
+    _check_lengths(comment, reason)
     with transaction.atomic():
         attempt = Attempt.objects.select_for_update().get(pk=item.attempt_id)
         if attempt.status not in (Attempt.Status.SUBMITTED, Attempt.Status.GRADED):

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from lms.accounts.policy import can_see_full_id_number
 from lms.accounts.validators import normalise_id_number
+from lms.core import xlsx
 from lms.training.models import TrainingClass
 from lms.training.policy import is_supervisor
 
@@ -407,7 +408,7 @@ def import_template(request, fmt):
             villages = []
         response = HttpResponse(
             importing.template_xlsx(villages),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            content_type=xlsx.CONTENT_TYPE,
         )
         filename = "enrolment-template.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

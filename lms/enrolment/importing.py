@@ -9,18 +9,19 @@ then every row is saved in one transaction, with the class row locked, through t
 ones are registered.
 
 The files are untrusted: size, row count, type and the XLSX's unpacked size are limited, and
-anything unreadable gets a clear message (a ``ValidationError``), never a server error.
+anything unreadable gets a clear message (a ``ValidationError``), never a server error. The
+template, reading the rows and saving all or nothing are ``lms.core.xlsx``'s (shared with the
+question bank's import); the columns, the CSV reading and the rules are here.
 """
 
 import csv
 import datetime
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 
@@ -31,6 +32,7 @@ from lms.accounts.validators import (
     mask_id_number,
     normalise_id_number,
 )
+from lms.core import xlsx
 from lms.training.models import TrainingClass
 
 from .actions import (
@@ -49,14 +51,13 @@ from .eligibility import eligibility_problems
 from .models import ClassEnrolment
 from .policy import manages_class, may_act_for, registrar_village_ids
 
-MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_FILE_BYTES = xlsx.MAX_FILE_BYTES
 MAX_ROWS = 500
 MAX_COLUMNS = 30
 MAX_CELL_CHARS = 200
 # An XLSX is a ZIP; refuse one that unpacks to far more than a 500-row sheet ever needs.
-MAX_UNPACKED_BYTES = 40 * 1024 * 1024
+MAX_UNPACKED_BYTES = xlsx.MAX_UNPACKED_BYTES
 EXTENSIONS = (".xlsx", ".csv")
-HEADER_SEARCH_ROWS = 5
 
 # (field, header label) in the template's order.
 COLUMNS = [
@@ -176,22 +177,14 @@ def choice_aliases(name):
 # --- Reading files ---------------------------------------------------------------------------
 
 
-def _file_error(message, code="malformed"):
-    return ValidationError(message, code=code)
-
-
 def _read_upload(uploaded_file):
-    name = (getattr(uploaded_file, "name", "") or "").lower()
-    if not name.endswith(EXTENSIONS):
-        raise _file_error(_("Upload an .xlsx or .csv file made from the template."), "file_type")
-    size = getattr(uploaded_file, "size", None)
-    if size is not None and size > MAX_FILE_BYTES:
-        raise _file_error(_("The file is larger than 2 MB; split it into smaller files."), "size")
-    data = uploaded_file.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise _file_error(_("The file is larger than 2 MB; split it into smaller files."), "size")
+    name, data = xlsx.read_upload(
+        uploaded_file,
+        extensions=EXTENSIONS,
+        wrong_type=_("Upload an .xlsx or .csv file made from the template."),
+    )
     if not data.strip():
-        raise _file_error(_("The file is empty."), "empty")
+        raise xlsx.file_error(_("The file is empty."), "empty")
     return name, data
 
 
@@ -210,48 +203,20 @@ def _cell_text(value):
     return str(value).strip()[: MAX_CELL_CHARS + 1]
 
 
-def _xlsx_rows(data):
-    """``[(row_number, [cell, ...]), ...]`` from the first sheet of an XLSX workbook."""
-    from openpyxl import load_workbook
+def _row_limit():
+    # Enough non-blank rows to tell that a file has too many, whatever title rows it has.
+    return MAX_ROWS + xlsx.HEADER_SEARCH_ROWS
 
-    unreadable = _file_error(
-        _(
-            "This file could not be read as an Excel workbook (.xlsx). Save it again from the "
-            "template."
-        )
+
+def _xlsx_rows(data):
+    """``[(row_number, [text, ...]), ...]``: the non-blank rows of the workbook's first sheet."""
+    return xlsx.xlsx_rows(
+        data,
+        _cell_text,
+        max_columns=MAX_COLUMNS,
+        limit=_row_limit(),
+        max_unpacked_bytes=MAX_UNPACKED_BYTES,
     )
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
-                raise _file_error(_("The workbook is too large once unpacked."), "size")
-    except (
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-        OSError,
-        ValueError,
-        EOFError,
-        NotImplementedError,
-        KeyError,
-    ):
-        raise unreadable from None
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors for broken files
-        raise unreadable from None
-    rows = []
-    try:
-        sheet = workbook.worksheets[0]
-        for number, values in enumerate(
-            sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1
-        ):
-            rows.append((number, list(values)))
-            if len(rows) > MAX_ROWS + 50:  # header and blank rows, with room to spare
-                break
-    except Exception:
-        raise unreadable from None
-    finally:
-        workbook.close()
-    return rows
 
 
 def _decode_csv(data):
@@ -264,37 +229,25 @@ def _decode_csv(data):
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError:
-        raise _file_error(
+        raise xlsx.file_error(
             _("The CSV file's text encoding was not recognised; save it as UTF-8 (or GB18030).")
         ) from None
 
 
 def _csv_rows(data):
+    """``[(line number, [text, ...]), ...]``: the CSV file's non-blank rows."""
     try:
         text = _decode_csv(data)
     except UnicodeDecodeError:
-        raise _file_error(_("The CSV file is not valid UTF-8 text.")) from None
+        raise xlsx.file_error(_("The CSV file is not valid UTF-8 text.")) from None
     if "\x00" in text:
-        raise _file_error(_("This does not look like a CSV file."))
-    rows = []
+        raise xlsx.file_error(_("This does not look like a CSV file."))
     try:
         reader = csv.reader(io.StringIO(text, newline=""))
-        for values in reader:
-            rows.append((reader.line_num, values[:MAX_COLUMNS]))
-            if len(rows) > MAX_ROWS + 50:
-                break
+        numbered = ((reader.line_num, values[:MAX_COLUMNS]) for values in reader)
+        return xlsx.filled_rows(numbered, _cell_text, limit=_row_limit())
     except csv.Error:
-        raise _file_error(_("The CSV file is malformed (check its quotation marks).")) from None
-    return rows
-
-
-def _column_positions(header, aliases):
-    positions = {}
-    for index, title in enumerate(header):
-        column = aliases.get(_norm(title))
-        if column is not None and column not in positions:
-            positions[column] = index
-    return positions
+        raise xlsx.file_error(_("The CSV file is malformed (check its quotation marks).")) from None
 
 
 def read_rows(uploaded_file):
@@ -305,50 +258,17 @@ def read_rows(uploaded_file):
     """
     name, data = _read_upload(uploaded_file)
     raw = _xlsx_rows(data) if name.endswith(".xlsx") else _csv_rows(data)
-    raw = [(number, [_cell_text(v) for v in values]) for number, values in raw]
-    raw = [(number, values) for number, values in raw if any(values)]
-    if not raw:
-        raise _file_error(_("The file has no rows."), "empty")
-    aliases = header_aliases()
     # The column names are the first row, or a later one under a title or two.
-    best = None
-    for header_index, (_number, header) in enumerate(raw[:HEADER_SEARCH_ROWS]):
-        positions = _column_positions(header, aliases)
-        if best is None or len(positions) > len(best[1]):
-            best = (header_index, positions)
-        if positions.keys() >= REQUIRED:
-            break
-    header_index, positions = best
-    missing = [str(label) for name, label in COLUMNS if name in REQUIRED and name not in positions]
-    if missing:
-        raise _file_error(
-            _(
-                "The first row must hold the template's column names. Missing: %(columns)s. "
-                "Download the template and copy your rows into it."
-            )
-            % {"columns": _(", ").join(missing)},
-            "header",
-        )
-    rows = []
-    for number, values in raw[header_index + 1 :]:
-        rows.append(
-            (
-                number,
-                {
-                    name: (values[index] if index < len(values) else "")
-                    for name, index in positions.items()
-                },
-            )
-        )
-    if not rows:
-        raise _file_error(_("The file has column names but no candidates."), "empty")
-    if len(rows) > MAX_ROWS:
-        raise _file_error(
-            _("The file has more than %(max)d rows; split it into smaller files.")
-            % {"max": MAX_ROWS},
-            "too_many_rows",
-        )
-    return rows
+    return xlsx.table_rows(
+        raw,
+        columns=COLUMNS,
+        required=REQUIRED,
+        aliases=header_aliases(),
+        normalise=_norm,
+        max_rows=MAX_ROWS,
+        no_data=_("The file has column names but no candidates."),
+        too_many=_("The file has more than %(max)d rows; split it into smaller files."),
+    )
 
 
 # --- Checking rows ---------------------------------------------------------------------------
@@ -618,10 +538,6 @@ def _check_places(training_class, results):
         by_village[village.pk] = by_village.get(village.pk, 0) + 1
 
 
-class _Rollback(Exception):
-    pass
-
-
 def import_candidates(training_class, uploaded_file, *, acting_user):
     """Check every row of ``uploaded_file``; save them all (one transaction) only if all pass.
 
@@ -632,24 +548,25 @@ def import_candidates(training_class, uploaded_file, *, acting_user):
     if not may_register_in(acting_user, training_class):
         raise not_allowed_error()
     rows = read_rows(uploaded_file)
-    report = None
-    try:
-        with transaction.atomic():
-            locked = (
-                TrainingClass.objects.select_for_update()
-                .select_related("plan", "institution")
-                .get(pk=training_class.pk)
-            )
-            if locked.status != TrainingClass.Status.ENROLLING:
-                raise not_enrolling_error(locked)
-            report = check_rows(locked, rows, acting_user=acting_user)
-            if not report.ok:
-                return report
-            for result in report.rows:
-                _save_row(locked, result, acting_user)
-            report.saved = True
-    except _Rollback:
-        report.saved = False
+    locked = []
+
+    def check():
+        # The class stays locked until the rows are saved: the counts cannot change between.
+        locked.append(
+            TrainingClass.objects.select_for_update()
+            .select_related("plan", "institution")
+            .get(pk=training_class.pk)
+        )
+        if locked[0].status != TrainingClass.Status.ENROLLING:
+            raise not_enrolling_error(locked[0])
+        return check_rows(locked[0], rows, acting_user=acting_user)
+
+    def save(report):
+        for result in report.rows:
+            _save_row(locked[0], result, acting_user)
+
+    report, saved = xlsx.all_or_nothing(check, save)
+    report.saved = saved
     return report
 
 
@@ -669,11 +586,11 @@ def _save_row(training_class, result, acting_user):
         )
     except ValidationError as error:
         result.errors.extend(error.messages)
-        raise _Rollback from None
+        raise xlsx.RowsRefused from None
     except IntegrityError:
         # Someone registered the same ID number while this file was being saved.
         result.errors.append(_("A person with this ID number is already registered."))
-        raise _Rollback from None
+        raise xlsx.RowsRefused from None
 
 
 # --- The template ------------------------------------------------------------------------------
@@ -713,65 +630,28 @@ def template_xlsx(villages=None):
     """The XLSX template: a Candidates sheet with the column names (ID numbers and phones kept
     as text, drop-down lists for the choices), an Instructions sheet and a Villages sheet
     listing ``villages`` (division code and full name)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = str(_("Candidates"))
-    sheet.append(template_headers())
-    sheet.freeze_panes = "A2"
-    for index, (name, _label) in enumerate(COLUMNS, start=1):
-        letter = get_column_letter(index)
-        sheet.cell(row=1, column=index).font = Font(bold=True)
-        sheet.column_dimensions[letter].width = 22 if name in ("id_number", "village") else 16
-        if name in ("id_number", "phone"):
-            for row in range(2, MAX_ROWS + 2):
-                sheet.cell(row=row, column=index).number_format = "@"
-
-    lists = workbook.create_sheet("lists")
-    lists.sheet_state = "hidden"
-    for list_index, name in enumerate(CHOICE_FIELDS, start=1):
-        labels = [str(c.label) for c in CHOICE_FIELDS[name]]
-        for row, label in enumerate(labels, start=1):
-            lists.cell(row=row, column=list_index, value=label)
-        list_letter = get_column_letter(list_index)
-        validation = DataValidation(
-            type="list",
-            formula1=f"=lists!${list_letter}$1:${list_letter}${len(labels)}",
-            allow_blank=True,
-            errorStyle="warning",
-        )
-        column = get_column_letter([n for n, _l in COLUMNS].index(name) + 1)
-        validation.add(f"{column}2:{column}{MAX_ROWS + 1}")
-        sheet.add_data_validation(validation)
-
-    instructions = workbook.create_sheet(str(_("Instructions")))
-    instructions.append([str(_("Column")), str(_("What to write"))])
-    for line in _instructions():
-        instructions.append(list(line))
-    instructions.append([])
-    instructions.append(
-        [
-            str(_("Limits")),
-            str(
-                _("At most %(rows)d rows and 2 MB. If any row is wrong, nothing is imported.")
-                % {"rows": MAX_ROWS}
-            ),
-        ]
+    names = [name for name, _label in COLUMNS]
+    book = xlsx.TemplateWorkbook(
+        _("Candidates"),
+        template_headers(),
+        widths=[22 if name in ("id_number", "village") else 16 for name in names],
+        data_rows=MAX_ROWS,
     )
-    instructions.column_dimensions["A"].width = 22
-    instructions.column_dimensions["B"].width = 90
-
-    village_sheet = workbook.create_sheet(str(_("Villages")))
+    for name in ("id_number", "phone"):
+        book.keep_as_text(names.index(name) + 1)
+    for name, choices in CHOICE_FIELDS.items():
+        # Other words are accepted too (CHOICE_SYNONYMS): Excel only warns.
+        book.drop_down(names.index(name) + 1, [c.label for c in choices], strict=False)
+    book.instructions(
+        _instructions(),
+        limits=_("At most %(rows)d rows and 2 MB. If any row is wrong, nothing is imported.")
+        % {"rows": MAX_ROWS},
+        first_width=22,
+    )
+    village_sheet = book.add_sheet(_("Villages"))
     village_sheet.append([str(_("Division code")), str(_("Full name"))])
     for village in villages or []:
         village_sheet.append([village.code, village.full_name])
     village_sheet.column_dimensions["A"].width = 16
     village_sheet.column_dimensions["B"].width = 40
-
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return book.to_bytes()

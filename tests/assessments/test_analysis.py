@@ -134,3 +134,15 @@ def test_chosen_keys_reads_every_response_shape():
     assert chosen_keys({"keys": ["D"]}) == ["D"]
     assert chosen_keys(True) == []
     assert chosen_keys(None) == []
+
+
+def test_a_single_graded_attempt_gives_no_discrimination(make_user):
+    # With one attempt the top and bottom groups are the same attempt: D is not 0, it is unknown.
+    course = make_bank_course()
+    question = make_question(course, QuestionKind.SINGLE)
+    assignment = make_assignment(make_exam(course, [question]), make_class())
+    graded_attempt(assignment, make_user("trainee"), [(question, "B", Decimal("0"))])
+    (row,) = item_analysis(Attempt.objects.filter(assignment=assignment))
+    assert row.n == 1 and row.difficulty == pytest.approx(0.0)
+    assert row.discrimination is None
+    assert (row.wrong_option, row.wrong_option_count) == ("B", 1)

@@ -399,3 +399,18 @@ def test_an_answered_questions_grading_cannot_change_but_its_wording_can(client,
     assert client.post(QUESTIONS + f"edit/{question.pk}/", data).status_code == 302
     question.refresh_from_db()
     assert question.text == "改正错别字后的题目"
+
+
+def test_the_exam_editor_keeps_the_pass_mark_once_trainees_sat_it(client, bank, make_user):
+    from .test_bank_rules import sat_once
+
+    question = make_question(bank.mine)
+    exam = make_exam(bank.mine, [question])
+    sat_once(exam, make_user)
+    client.force_login(bank.lecturer)
+    data = exam_data(bank.mine, questions=[question.pk], pass_mark="80")
+    response = post_in_english(client, EXAMS + f"edit/{exam.pk}/", data)
+    assert response.status_code == 200
+    assert "its pass mark stays" in response.content.decode()
+    exam.refresh_from_db()
+    assert exam.pass_mark == Decimal("60")

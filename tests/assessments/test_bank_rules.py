@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils.translation import override
 
 from assessments.actions import bank
@@ -178,3 +179,56 @@ def test_saving_an_exam_replaces_its_paper_and_is_audited(course, make_user):
     assert [(i.question, i.position) for i in exam.fixed_questions.all()] == [(q3, 1), (q1, 2)]
     event = AuditEvent.objects.get(action="exam.exam_edited")
     assert event.changes["questions"] == [q3.pk, q1.pk]
+
+
+def sat_once(exam, make_user):
+    """Set ``exam`` before a class and start one attempt at it (as a trainee would)."""
+    from assessments.models import Attempt
+    from tests.factories.assessments import make_assignment
+    from tests.factories.training import make_class
+
+    assignment = make_assignment(exam, make_class())
+    Attempt.objects.create(
+        assignment=assignment,
+        user=make_user("trainee"),
+        number=1,
+        seed=1,
+        started_at=assignment.opens_at,
+        deadline=assignment.closes_at,
+        max_score=Decimal("2"),
+    )
+    return assignment
+
+
+def test_once_trainees_sat_an_exam_its_pass_mark_stays(course, make_user):
+    admin = make_user("administrator")
+    question = make_question(course)
+    exam = make_exam(course, [question])
+    sat_once(exam, make_user)
+    exam.pass_mark = Decimal("80")
+    with pytest.raises(ValidationError) as caught:
+        bank.check_save_exam(exam, [question], [], acting_user=admin)
+    assert "pass_mark" in caught.value.message_dict
+    exam.refresh_from_db()
+    assert exam.pass_mark == Decimal("60")
+    # Everything else may still change.
+    exam.title, exam.time_limit_minutes = "改名后的考试", 45
+    bank.check_save_exam(exam, [question], [], acting_user=admin)
+    exam.refresh_from_db()
+    assert (exam.title, exam.time_limit_minutes, exam.pass_mark) == ("改名后的考试", 45, 60)
+
+
+def test_an_exam_set_before_a_class_keeps_its_course(course, make_user):
+    from tests.factories.assessments import make_assignment
+    from tests.factories.training import make_class
+
+    admin = make_user("administrator")
+    other = make_bank_course("直播带货")
+    exam = make_exam(course, [make_question(course)])
+    make_assignment(exam, make_class())
+    exam.course = other
+    foreign = make_question(other)
+    with pytest.raises(ValidationError) as caught:
+        bank.check_save_exam(exam, [foreign], [], acting_user=admin)
+    assert "course" in caught.value.message_dict
+    assert Exam.objects.get(pk=exam.pk).course_id == course.pk

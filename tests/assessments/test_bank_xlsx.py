@@ -207,3 +207,12 @@ def test_the_import_page_shows_the_row_report(client, course, make_user):
     assert "nothing was imported" in page
     assert "<td>2</td><td>正确答案</td>" in page
     assert not Question.objects.exists()
+
+
+@pytest.mark.parametrize("points", ["0", "-2", "0.00", "－1"])
+def test_points_that_are_not_positive_are_refused_and_nothing_is_saved(course, admin, points):
+    rows = [*GOOD_ROWS, row("单选题", "零分题？", options=["是", "否"], correct="A", points=points)]
+    report = bank.check_import_questions(course, xlsx(rows), acting_user=admin)
+    assert not report.ok and report.saved == 0
+    assert [(e.row, e.column) for e in report.errors] == [(8, "分值")]
+    assert not Question.objects.exists()

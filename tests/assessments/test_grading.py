@@ -8,6 +8,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import override
 
 from assessments.actions import attempts as attempt_actions
 from assessments.actions import grading
@@ -358,8 +359,32 @@ def test_grading_every_manual_answer_finalises_the_attempt(world):
 
 @pytest.mark.parametrize(
     "scores",
-    [["3.5", "1"], ["-1", "1"], ["x", "1"], ["1"], ["1", "1", "1"], ["1.005", "1"], ["NaN", "1"]],
-    ids=["above", "negative", "text", "too-few", "too-many", "three-decimals", "nan"],
+    [
+        ["3.5", "1"],
+        ["-1", "1"],
+        ["x", "1"],
+        ["1"],
+        ["1", "1", "1"],
+        ["1.005", "1"],
+        ["NaN", "1"],
+        ["1e30", "1"],
+        ["Infinity", "1"],
+        ["", "1"],
+        [None, "1"],
+    ],
+    ids=[
+        "above",
+        "negative",
+        "text",
+        "too-few",
+        "too-many",
+        "three-decimals",
+        "nan",
+        "huge-exponent",
+        "infinity",
+        "empty",
+        "none",
+    ],
 )
 def test_bad_scores_are_refused_and_nothing_changes(world, scores):
     attempt = sit(world.assignment, world.trainee, RIGHT)
@@ -424,3 +449,108 @@ def test_an_unanswered_manual_question_is_graded_too(world):
     attempt.refresh_from_db()
     assert attempt.status == Attempt.Status.GRADED
     assert attempt.score == Decimal("0") and attempt.passed is False
+
+
+def test_a_score_out_of_range_names_the_criterion_and_its_limits(world):
+    attempt = sit(world.assignment, world.trainee, RIGHT)
+    item = manual_items(attempt)["short_answer"]
+    with override("en"), pytest.raises(ValidationError) as caught:
+        grading.check_grade_answer(item, ["2", "1e30"], acting_user=world.head_teacher)
+    assert caught.value.messages == ["The score for “物流与售后” must be between 0 and 2."]
+    assert Answer.objects.get(item=item).score is None
+
+
+@pytest.mark.parametrize(
+    ("comment", "reason"),
+    [("好" * (grading.MAX_COMMENT_CHARS + 1), "x"), ("", "因" * (grading.MAX_REASON_CHARS + 1))],
+    ids=["comment", "reason"],
+)
+def test_an_overlong_comment_or_reason_is_refused_and_nothing_changes(world, comment, reason):
+    attempt = sit(world.assignment, world.trainee, RIGHT)
+    item = manual_items(attempt)["short_answer"]
+    grading.check_grade_answer(item, ["1", "1"], acting_user=world.head_teacher)
+    with pytest.raises(ValidationError):
+        grading.check_grade_answer(
+            item, ["3", "2"], comment, acting_user=world.head_teacher, reason=reason
+        )
+    answer = Answer.objects.get(item=item)
+    assert answer.score == Decimal("2.00") and answer.comment == ""
+    assert not AuditEvent.objects.filter(action="exam.answer_regraded").exists()
+
+
+# --- At the same moment (PostgreSQL) ----------------------------------------------------------
+
+
+def run_together(*calls):
+    """Run ``calls`` in threads released at once; their results or errors, in call order."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
+
+    def worker(index, call):
+        try:
+            barrier.wait(5)
+            outcomes[index] = call()
+        except Exception as error:
+            outcomes[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=pair) for pair in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(15)
+    return outcomes
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_exam_set_twice_at_once_is_set_once(world, monkeypatch):
+    import threading
+
+    ExamAssignment.objects.all().delete()
+    opens, closes = times(24)
+    # Both requests pass the "already set?" check before either inserts (a double tap).
+    both_checked = threading.Barrier(2)
+    original = grading.do_assign_exam
+
+    def after_the_check(*args, **kwargs):
+        both_checked.wait(5)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(grading, "do_assign_exam", after_the_check)
+
+    def assign():
+        return grading.check_assign_exam(
+            world.training_class,
+            world.exam,
+            opens_at=opens,
+            closes_at=closes,
+            counts_for_completion=True,
+            acting_user=world.head_teacher,
+        )
+
+    outcomes = run_together(assign, assign)
+    assert sorted(type(o).__name__ for o in outcomes) == ["ExamAssignment", "ValidationError"]
+    assert ExamAssignment.objects.filter(training_class=world.training_class).count() == 1
+    assert AuditEvent.objects.filter(action="exam.assigned").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_graders_at_once_grade_an_answer_once(world):
+    attempt = sit(world.assignment, world.trainee, RIGHT)
+    item = manual_items(attempt)["short_answer"]
+    outcomes = run_together(
+        lambda: grading.check_grade_answer(item, ["3", "2"], acting_user=world.head_teacher),
+        lambda: grading.check_grade_answer(item, ["1", "1"], acting_user=world.lecturer_user),
+    )
+    assert sorted(type(o).__name__ for o in outcomes) == ["Answer", "ValidationError"]
+    (winner,) = [o for o in outcomes if isinstance(o, Answer)]
+    assert Answer.objects.get(item=item).score == winner.score
+    assert AuditEvent.objects.filter(action="exam.answer_graded").count() == 1
+    assert not AuditEvent.objects.filter(action="exam.answer_regraded").exists()

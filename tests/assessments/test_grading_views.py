@@ -299,3 +299,61 @@ def test_the_training_file_pdf_shows_chinese_names_and_results(world, tmp_path):
     names = {e.profile.real_name for e in world.training_class.enrolments.all()}
     assert all("".join(name.split()) in text for name in names)
     assert "".join(world.exam.title.split()) in text
+
+
+# --- Query counts of the pages that list rows -------------------------------------------------
+
+
+def queries_of(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200, url
+    return len(captured)
+
+
+def sit_more(w, count):
+    for _n in range(count):
+        sit(w.assignment, make_enrolment(w.training_class, user=True).profile.user, RIGHT)
+
+
+def test_the_grading_queue_and_index_cost_the_same_for_2_and_20_answers(
+    client, world, django_assert_num_queries
+):
+    client.force_login(world.head_teacher)
+    sit_more(world, 1)
+    client.get("/exams/teaching/grading/")  # warm up the session and the catalogues
+    few = {url: queries_of(client, url) for url in ("/exams/teaching/grading/", "/exams/teaching/")}
+    sit_more(world, 9)
+    for url, count in few.items():
+        with django_assert_num_queries(count):
+            response = client.get(url)
+    queue = client.get("/exams/teaching/grading/")
+    assert queue.text.count('href="/exams/teaching/grading/') == 20
+    assert response.context["waiting"] == 20
+
+
+def test_item_analysis_pages_cost_the_same_for_5_and_30_attempts(
+    client, world, django_assert_num_queries
+):
+    client.force_login(world.lecturer_user)
+    urls = [
+        f"/exams/teaching/assignments/{world.assignment.pk}/analysis/",
+        f"/exams/teaching/exams/{world.exam.pk}/analysis/",
+    ]
+    add_trainees(world, 5)
+    client.get(urls[0])
+    few = {url: queries_of(client, url) for url in urls}
+    add_trainees(world, 25)
+    for url, count in few.items():
+        with django_assert_num_queries(count):
+            page = client.get(url)
+        assert page.context["graded"] == 30
+
+
+def test_the_results_download_keeps_a_chinese_class_code_in_its_file_name(client, world):
+    world.training_class.code = "2026-初级-01"
+    world.training_class.save(update_fields=["code"])
+    client.force_login(world.head_teacher)
+    response = client.get(f"/exams/teaching/classes/{world.training_class.pk}/results.xlsx")
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment")
+    assert "filename*=utf-8''exam-results-2026-%E5%88%9D%E7%BA%A7-01.xlsx" in disposition

@@ -69,6 +69,21 @@ def test_a_good_file_is_imported_whole(training_class, registrar, village, name,
     assert AuditEvent.objects.filter(action="class_enrolment.enrolled").count() == 3
 
 
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_blank_rows_do_not_count_towards_the_limit_nor_hide_rows(
+    training_class, registrar, village, kind
+):
+    # The template's text formatting alone gives 500 blank rows; people also leave gaps.
+    gap = [[""] * len(HEADER_EN)] * (importing.MAX_ROWS + 60)
+    rows = [row(village, 1), *gap, row(village, 2)]
+    content = csv_file(rows) if kind == "csv" else xlsx_file(rows)
+    report = run(training_class, content, registrar, f"gap.{kind}")
+    assert report.saved
+    assert [r.name for r in report.rows] == ["导入1", "导入2"]
+    assert report.rows[-1].number == 2 + len(gap) + 1
+    assert ClassEnrolment.objects.filter(training_class=training_class).count() == 2
+
+
 def test_english_headers_codes_and_labels_are_accepted(training_class, admin, village):
     rows = [
         row(
