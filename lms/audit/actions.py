@@ -40,6 +40,8 @@ def _jsonable(value):
         return value
     if isinstance(value, list | tuple | set):
         return [_jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _jsonable(item) for key, item in value.items()}
     return str(value)
 
 
