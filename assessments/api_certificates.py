@@ -1,26 +1,35 @@
 """The certificates API (``/api/v1/certificates/...``): mine; verify a code.
 
 ``GET /certificates/verify/{code}`` needs no sign-in and answers the same facts as the public
-page; an unknown or malformed code is a 404 like any other. ``GET /certificates/mine`` lists
-the signed-in user's certificates and renewal reminders.
+page; an unknown or malformed code is a 404 like any other. It shares the page's rate limit
+per client address (``CERTIFICATE_VERIFY_RATE_LIMIT`` a minute): over it, 429
+``{"detail": ..., "code": "rate_limited"}`` with ``Retry-After``. ``GET /certificates/mine``
+lists the signed-in user's certificates and the renewal reminders still to act on.
 """
 
 from datetime import date, datetime
 
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
+from lms.accounts.lockout import client_ip_address
+
 from .actions import certificates as actions
-from .models import Certificate, Reminder
+from .models import Certificate
 
 router = Router(tags=["certificates"])
 
 
 class ErrorOut(Schema):
     detail: str
+
+
+class RateLimitedOut(Schema):
+    detail: str
+    code: str
 
 
 class VerificationOut(Schema):
@@ -73,10 +82,16 @@ class MineOut(Schema):
 @router.get(
     "/certificates/verify/{code}",
     auth=None,
-    response={200: VerificationOut, 404: ErrorOut},
+    response={200: VerificationOut, 404: ErrorOut, 429: RateLimitedOut},
     summary="Verify a certificate by its code (public, no sign-in)",
 )
 def verify_certificate(request, code: str):
+    try:
+        actions.check_verify_rate(client_ip_address(request))
+    except actions.VerifyRateLimited as limited:
+        response = JsonResponse({"detail": str(limited), "code": "rate_limited"}, status=429)
+        response["Retry-After"] = str(limited.retry_after)
+        return response
     certificate = actions.find_by_code(code)
     if certificate is None:
         raise Http404(_("No such certificate."))
@@ -118,9 +133,7 @@ def my_certificates(request):
                 ),
             }
         )
-    reminders = Reminder.objects.filter(
-        user=request.auth, certificate__status=Certificate.Status.VALID
-    ).order_by("-created_at")
+    reminders = actions.reminders_for(request.auth, today)
     return {
         "certificates": rows,
         "reminders": [

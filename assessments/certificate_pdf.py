@@ -51,6 +51,43 @@ def _lines(certificate):
     ]
 
 
+PT = 25.4 / 72  # millimetres per point
+
+
+def _set_fitting_size(pdf, text, width, size, smallest):
+    """Set the largest font size from ``size`` down to ``smallest`` (in half points) at which
+    ``text`` fits on one line of ``width`` mm; ``smallest`` if none does. True if it fits."""
+    while True:
+        pdf.set_font(FONT, size=size)
+        if pdf.get_string_width(text) <= width:
+            return True
+        if size <= smallest:
+            return False
+        size = max(smallest, size - 0.5)
+
+
+def _write_fitted(pdf, x, y, width, text, *, size, smallest, height, align="L"):
+    """Write ``text`` at (x, y) within ``width`` mm: on one line (a cell ``height`` mm high),
+    shrunk down to ``smallest`` if need be, and wrapped between characters (Chinese has no
+    spaces) if even that is too long. Returns the height used in mm. Long class and
+    institution names (up to 100 and 200 characters) thus never run under the QR code or off
+    the page."""
+    from fpdf.enums import WrapMode
+
+    fits = _set_fitting_size(pdf, text, width, size, smallest)
+    line_height = pdf.font_size_pt * PT * 1.4
+    pdf.set_xy(x, y)
+    if fits:
+        pdf.cell(width, height, text, align=align)
+        return height
+    lines = pdf.multi_cell(
+        width, line_height, text, align=align, wrapmode=WrapMode.CHAR, dry_run=True, output="LINES"
+    )
+    pdf.set_xy(x, y)
+    pdf.multi_cell(width, line_height, text, align=align, wrapmode=WrapMode.CHAR)
+    return line_height * len(lines)
+
+
 def render_certificate_pdf(certificate):
     """The certificate's PDF as bytes (raises ``FontMissing`` without a Chinese font)."""
     from fpdf import FPDF
@@ -88,18 +125,20 @@ def render_certificate_pdf(certificate):
         pdf.set_xy(14, 26)
         pdf.cell(269, 14, TITLE, align="C")
 
+        # The facts, left of the QR code (which starts at x = 215).
         pdf.set_text_color(0, 0, 0)
-        pdf.set_font(FONT, size=13)
         y = 52
         for label, value in lines:
+            pdf.set_font(FONT, size=13)
             pdf.set_xy(40, y)
             pdf.cell(38, 9, label)
-            pdf.cell(140, 9, value)
-            y += 10
+            used = _write_fitted(pdf, 78, y, 130, value, size=13, smallest=9, height=9)
+            y += max(10, used + 1)
 
         pdf.set_font(FONT, size=11)
         pdf.set_xy(40, y + 2)
         pdf.multi_cell(150, 6, intro)
+        below_intro = pdf.get_y()
 
         # The QR code for the public verification page, right.
         qr = segno.make(url, error="m")
@@ -111,13 +150,10 @@ def render_certificate_pdf(certificate):
         pdf.set_xy(205, 101)
         pdf.cell(65, 5, scan, align="C")
 
-        # The issuing bodies, bottom right.
-        pdf.set_font(FONT, size=12)
-        y = 160
+        # The issuing bodies, bottom right (a long legal name shrinks, then wraps).
+        y = max(160, below_intro + 4)
         for body in bodies:
-            pdf.set_xy(170, y)
-            pdf.cell(100, 7, body, align="R")
-            y += 8
+            y += _write_fitted(pdf, 110, y, 160, body, size=12, smallest=8, height=7, align="R") + 1
         pdf.set_font(FONT, size=7)
         pdf.set_text_color(100, 100, 100)
         pdf.set_xy(20, 188)

@@ -585,7 +585,14 @@ class CertificateSequence(models.Model):
 
 
 class Reminder(models.Model):
-    """An in-app reminder to renew a certificate (also handed to the SMS and e-mail hooks)."""
+    """A reminder to renew a certificate: shown in the app to the holder's account and handed to
+    the SMS and e-mail hooks (``settings.CERTIFICATE_REMINDER_HOOKS``).
+
+    One per certificate and kind, so the daily command never sends one twice. ``user`` is the
+    holder's account when the reminder was made, and empty for a holder registered without an
+    account (registrars register people before they have one): the hooks still reach them by
+    the phone number in the trainee register (``phone``).
+    """
 
     class Kind(models.TextChoices):
         WINDOW_OPEN = "window_open", _("Recertification window open")
@@ -600,7 +607,10 @@ class Reminder(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user"),
-        on_delete=models.CASCADE,
+        # Kept when the account goes: the row is what stops the reminder being sent again.
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="certificate_reminders",
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -617,3 +627,14 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.certificate} · {self.get_kind_display()}"
+
+    @property
+    def phone(self):
+        """The holder's phone number from the trainee register, for SMS ("" if none)."""
+        return self.certificate.profile.phone or ""
+
+    @property
+    def email(self):
+        """The e-mail address of the holder's account ("" without an account or address)."""
+        user = self.certificate.profile.user
+        return (user.email if user is not None else "") or ""

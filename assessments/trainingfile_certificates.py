@@ -1,4 +1,4 @@
-"""The training file's "Certificates" section (order 70): who was eligible, and every
+"""The training file's "Certificates" section (order 80): who was eligible, and every
 certificate issued for the class, revoked and reissued ones included.
 
 ``register_trainingfile_section()`` is called from ``AssessmentsConfig.ready``. The section

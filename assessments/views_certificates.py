@@ -1,8 +1,11 @@
 """Certificate pages (``/certificates/...``, namespace ``certificates``).
 
 - ``verify/<code>/``: the public verification page, no sign-in; an unknown or malformed code
-  gets the same "no such certificate" 404; never indexed. ``verify/``: a form to type a code
-  (codes only: serials are sequential and would let anyone walk the register).
+  gets the same "no such certificate" 404; never indexed; at most
+  ``CERTIFICATE_VERIFY_RATE_LIMIT`` look-ups a minute from one client address (shared with the
+  API), then 429. ``verify/``: a form to type a code (codes only: serials are sequential and
+  would let anyone walk the register); it looks nothing up itself but sends a well-formed code
+  to ``verify/<code>/``, where the limit applies.
 - ``mine/``: the trainee's certificates with PDF downloads and renewal reminders.
 - ``<id>/pdf/``: the PDF, for its holder, the class's issuers and officers; others get 404.
 - ``classes/<id>/``: who is eligible in a class, the completion rule, and the issue button.
@@ -10,12 +13,9 @@
 - ``<id>/``: one certificate for officers, with the revoke and reissue forms.
 """
 
-from decimal import Decimal, InvalidOperation
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,14 +23,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lms.audit.actions import record
+from lms.accounts.lockout import client_ip_address
 from lms.training.models import Tier, TrainingClass
 from lms.trainingfile.fonts import FontMissing
 
 from . import policy
 from .actions import certificates as actions
 from .certificate_pdf import render_certificate_pdf
-from .models import Certificate, CompletionRule, Reminder
+from .models import Certificate
 
 NOINDEX = "noindex, nofollow"
 
@@ -41,10 +41,27 @@ def _not_found(request):
     return response
 
 
+def rate_limited_response(request, limited):
+    """429 with the translated page and ``Retry-After``; nothing was looked up or counted."""
+    response = render(
+        request,
+        "assessments/certificates/rate_limited.html",
+        {"message": str(limited), "retry_after": limited.retry_after},
+        status=429,
+    )
+    response["Retry-After"] = str(limited.retry_after)
+    response["X-Robots-Tag"] = NOINDEX
+    return response
+
+
 @require_GET
 @never_cache
 def verify(request, code):
     """The public record of one certificate, read from the database on every request."""
+    try:
+        actions.check_verify_rate(client_ip_address(request))
+    except actions.VerifyRateLimited as limited:
+        return rate_limited_response(request, limited)
     certificate = actions.find_by_code(code)
     if certificate is None:
         return _not_found(request)
@@ -58,11 +75,13 @@ def verify(request, code):
 
 
 @require_GET
+@never_cache
 def verify_form(request):
     code = (request.GET.get("code") or "").strip()
     if code:
-        # Codes are URL-safe; anything else cannot be one and gets the same 404 page.
-        if actions.find_by_code(code) is None:
+        # Codes are URL-safe; anything else cannot be one and gets the same 404 page. A code
+        # of the right shape goes to its page, which looks it up (and counts the look-up).
+        if not actions.is_code_shaped(code):
             return _not_found(request)
         return redirect("certificates:verify", code=code)
     response = render(request, "assessments/certificates/verify_form.html")
@@ -83,28 +102,27 @@ def mine(request):
     for certificate in certificates:
         certificate.state = actions.display_status(certificate, today)
         certificate.state_label = actions.status_label(certificate.state)
-    reminders = list(
-        Reminder.objects.filter(user=request.user, certificate__status=Certificate.Status.VALID)
-        .select_related("certificate")
-        .order_by("-created_at")
-    )
+    reminders = list(actions.reminders_for(request.user, today))
     unread = [r.pk for r in reminders if r.read_at is None]
     response = render(
         request,
         "assessments/certificates/mine.html",
         {"certificates": certificates, "reminders": reminders, "unread": set(unread)},
     )
-    if unread:
-        Reminder.objects.filter(pk__in=unread).update(read_at=timezone.now())
+    actions.do_mark_reminders_read(request.user, unread)
     return response
 
 
 def _may_download(user, certificate):
-    return (
-        certificate.profile.user_id == user.pk
-        or policy.can_revoke_certificates(user)
-        or policy.can_see_register(user)
-        or policy.can_issue_certificates(user, certificate.training_class)
+    """Officers: every certificate (revoked and replaced ones too, for the record). The holder
+    and the class's issuers: only a certificate that was not revoked or replaced, so nobody
+    prints a clean copy of one that no longer stands."""
+    if policy.can_revoke_certificates(user) or policy.can_see_register(user):
+        return True
+    if certificate.status != Certificate.Status.VALID:
+        return False
+    return certificate.profile.user_id == user.pk or policy.can_issue_certificates(
+        user, certificate.training_class
     )
 
 
@@ -138,36 +156,6 @@ def _access_class_as_issuer(user, class_id):
     return training_class
 
 
-def _save_rule(request, training_class, rule):
-    """The completion rule form (officers and administrators); returns an error or None."""
-    try:
-        threshold = Decimal(request.POST.get("attendance_threshold", "").strip())
-    except InvalidOperation:
-        threshold = None
-    if threshold is None or not Decimal("0") <= threshold <= Decimal("100"):
-        return _("Enter an attendance threshold between 0 and 100.")
-    with transaction.atomic():
-        before = (rule.attendance_threshold, rule.require_exams, rule.issue_automatically)
-        rule, _created = CompletionRule.objects.update_or_create(
-            training_class=training_class,
-            defaults={
-                "attendance_threshold": threshold,
-                "require_exams": bool(request.POST.get("require_exams")),
-                "issue_automatically": bool(request.POST.get("issue_automatically")),
-            },
-        )
-        record(
-            "certificate.completion_rule_changed",
-            rule,
-            actor=request.user,
-            changes={
-                "before": before,
-                "after": (threshold, rule.require_exams, rule.issue_automatically),
-            },
-        )
-    return None
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def class_certificates(request, class_id):
@@ -178,13 +166,19 @@ def class_certificates(request, class_id):
     errors = []
     if request.method == "POST":
         if request.POST.get("action") == "rule":
-            if not may_edit_rule:
-                raise Http404(_("No such class."))
-            error = _save_rule(request, training_class, rule)
-            if error is None:
+            try:
+                actions.check_set_completion_rule(
+                    request.user,
+                    training_class,
+                    attendance_threshold=request.POST.get("attendance_threshold"),
+                    require_exams=request.POST.get("require_exams"),
+                    issue_automatically=request.POST.get("issue_automatically"),
+                )
+            except ValidationError as error:
+                errors.extend(error.messages)
+            else:
                 messages.success(request, _("The completion rule was saved."))
                 return redirect("certificates:class", class_id=training_class.pk)
-            errors.append(error)
         else:
             chosen = request.POST.getlist("profile")
             try:
@@ -212,7 +206,9 @@ def class_certificates(request, class_id):
             "rule": rule,
             "rows": rows,
             "finished": actions.class_is_finished(training_class),
-            "to_issue": sum(1 for r in rows if r.eligible and r.certificate is None),
+            "to_issue": sum(
+                1 for r in rows if r.eligible and r.certificate is None and r.revoked is None
+            ),
             "may_edit_rule": may_edit_rule,
             "errors": errors,
         },

@@ -24,15 +24,19 @@
 
 import calendar
 import datetime
+import ipaddress
 import logging
+import re
 import secrets
+import time
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -96,6 +100,67 @@ def rule_for(training_class):
     """The class's completion rule (an unsaved one with the defaults when there is none)."""
     rule = CompletionRule.objects.filter(training_class=training_class).first()
     return rule or CompletionRule(training_class=training_class)
+
+
+def _parse_threshold(value):
+    """The attendance threshold typed in the form: 0-100, at most two decimals."""
+    try:
+        threshold = Decimal(str(value if value is not None else "").strip())
+    except InvalidOperation:
+        threshold = None
+    if (
+        threshold is None
+        or not threshold.is_finite()
+        or not Decimal("0") <= threshold <= Decimal("100")
+    ):
+        raise ValidationError(_("Enter an attendance threshold between 0 and 100."))
+    if threshold.normalize().as_tuple().exponent < -2:
+        raise ValidationError(_("The attendance threshold has at most two decimals."))
+    return threshold
+
+
+def check_set_completion_rule(
+    user, training_class, *, attendance_threshold, require_exams, issue_automatically
+):
+    """Commerce officers and administrators set a class's completion rule (others get the
+    class's 404). A bad threshold changes nothing."""
+    if not policy.can_revoke_certificates(user):
+        raise Http404(_("No such class."))
+    threshold = _parse_threshold(attendance_threshold)
+    return do_set_completion_rule(
+        training_class,
+        attendance_threshold=threshold,
+        require_exams=bool(require_exams),
+        issue_automatically=bool(issue_automatically),
+        acting_user=user,
+    )
+
+
+def do_set_completion_rule(
+    training_class, *, attendance_threshold, require_exams, issue_automatically, acting_user
+):
+    after = {
+        "attendance_threshold": attendance_threshold,
+        "require_exams": require_exams,
+        "issue_automatically": issue_automatically,
+    }
+    with transaction.atomic():
+        rule = (
+            CompletionRule.objects.select_for_update().filter(training_class=training_class).first()
+        ) or CompletionRule(training_class=training_class)
+        before = {name: getattr(rule, name) for name in after}
+        for name, value in after.items():
+            setattr(rule, name, value)
+        rule.save()
+        record(
+            "certificate.completion_rule_changed",
+            rule,
+            actor=acting_user,
+            changes={
+                name: [before[name], after[name]] for name in after if before[name] != after[name]
+            },
+        )
+    return rule
 
 
 def class_is_finished(training_class, today=None):
@@ -163,7 +228,10 @@ class Eligibility:
     passed_exams: bool | None  # None when the rule does not require exams
     eligible: bool
     reasons: list = field(default_factory=list)
-    certificate: Certificate | None = None
+    certificate: Certificate | None = None  # the valid certificate for the class, if any
+    # Without a valid one: the last revoked certificate for the class. A revocation stands
+    # until an issuer chooses the trainee again; issuing to everyone skips them.
+    revoked: Certificate | None = None
 
 
 def eligible_trainees(training_class, *, rule=None, now=None):
@@ -179,12 +247,15 @@ def eligible_trainees(training_class, *, rule=None, now=None):
     nothing_required = not ExamAssignment.objects.filter(
         training_class=training_class, counts_for_completion=True
     ).exists()
-    held = {
-        c.profile_id: c
-        for c in Certificate.objects.filter(
-            training_class=training_class, status=Certificate.Status.VALID
-        )
-    }
+    held, revoked = {}, {}
+    for certificate in Certificate.objects.filter(
+        training_class=training_class,
+        status__in=[Certificate.Status.VALID, Certificate.Status.REVOKED],
+    ).order_by("revoked_at", "pk"):
+        if certificate.status == Certificate.Status.VALID:
+            held[certificate.profile_id] = certificate
+        else:
+            revoked[certificate.profile_id] = certificate  # the last one stays
     threshold = Decimal(rule.attendance_threshold)
     result = []
     for row in grid.rows:
@@ -216,6 +287,7 @@ def eligible_trainees(training_class, *, rule=None, now=None):
                 eligible=not reasons,
                 reasons=reasons,
                 certificate=held.get(profile.pk),
+                revoked=None if profile.pk in held else revoked.get(profile.pk),
             )
         )
     return result
@@ -243,17 +315,31 @@ def _new_code():
 
 def check_issue_certificates(user, training_class, profile_ids=None, *, today=None):
     """Issue certificates to the eligible trainees of the class (those in ``profile_ids`` when
-    given) who have no valid one for it yet. Returns the new certificates."""
+    given) who have no valid one for it yet. Returns the new certificates.
+
+    Without ``profile_ids`` ("every eligible trainee"), trainees whose certificate for the
+    class was revoked are skipped: a revocation stands until an issuer ticks them."""
     if not policy.can_issue_certificates(user, training_class):
         raise Http404(_("No such class."))
     if not class_is_finished(training_class, today):
         raise ValidationError(
             _("Certificates are issued when the class has finished, or on its last day.")
         )
-    return do_issue_certificates(training_class, profile_ids, acting_user=user, today=today)
+    return do_issue_certificates(
+        training_class,
+        profile_ids,
+        acting_user=user,
+        today=today,
+        reissue_revoked=profile_ids is not None,
+    )
 
 
-def do_issue_certificates(training_class, profile_ids=None, *, acting_user, today=None):
+def do_issue_certificates(
+    training_class, profile_ids=None, *, acting_user, today=None, reissue_revoked=False
+):
+    """Issue to the eligible trainees (of ``profile_ids`` when given) without a valid
+    certificate for the class; those whose certificate was revoked only with
+    ``reissue_revoked`` (an issuer chose them by name, never the automatic issue)."""
     today = today or timezone.localdate()
     with transaction.atomic():
         # One issuer at a time per class: the second sees the first one's certificates.
@@ -268,6 +354,7 @@ def do_issue_certificates(training_class, profile_ids=None, *, acting_user, toda
             for row in eligible_trainees(training_class)
             if row.eligible
             and row.certificate is None
+            and (row.revoked is None or reissue_revoked)
             and (wanted is None or row.profile.pk in wanted)
         ]
         if not to_issue:
@@ -440,15 +527,12 @@ def do_renew_after_exam(attempt):
         return None
     completed_on = timezone.localdate(attempt.submitted_at or timezone.now())
     cert_policy = policy_for(exam.tier)
-    renewed = Certificate.objects.filter(renews=OuterRef("pk")).exclude(
-        status=Certificate.Status.REVOKED
-    )
     with transaction.atomic():
         candidates = (
             Certificate.objects.select_for_update(of=("self",))
             .filter(profile=profile, tier=exam.tier, status=Certificate.Status.VALID)
             .filter(valid_until__gte=completed_on)
-            .exclude(Exists(renewed))
+            .exclude(Exists(_renewed()))
             .order_by("-valid_until")
         )
         old = next((c for c in candidates if window_opens_on(c, cert_policy) <= completed_on), None)
@@ -521,25 +605,73 @@ def reminder_hooks():
     return [import_string(path) for path in getattr(settings, "CERTIFICATE_REMINDER_HOOKS", [])]
 
 
-def do_send_reminders(today=None):
-    """Create the reminders due today (once per certificate and kind) and hand each new one to
-    the SMS and e-mail hooks. Returns the new reminders."""
-    today = today or timezone.localdate()
-    policies = policies_by_tier()
-    renewed = Certificate.objects.filter(renews=OuterRef("pk")).exclude(
+def _renewed(certificate_ref="pk"):
+    """A subquery: the certificate at ``certificate_ref`` has a renewal that was not revoked."""
+    return Certificate.objects.filter(renews=OuterRef(certificate_ref)).exclude(
         status=Certificate.Status.REVOKED
     )
-    certificates = (
-        Certificate.objects.filter(
-            status=Certificate.Status.VALID,
-            valid_until__gte=today,
-            profile__user__isnull=False,
-        )
-        .exclude(Exists(renewed))
-        .select_related("profile")
+
+
+def _overtaken():
+    """A subquery: the holder has a later valid certificate of the same tier (the one the
+    register counts, by ``valid_until`` then id), so this one needs no renewal."""
+    return Certificate.objects.filter(
+        profile=OuterRef("profile"), tier=OuterRef("tier"), status=Certificate.Status.VALID
+    ).filter(
+        Q(valid_until__gt=OuterRef("valid_until"))
+        | Q(valid_until=OuterRef("valid_until"), pk__gt=OuterRef("pk"))
     )
+
+
+def do_send_reminders(today=None):
+    """Create the reminders due today and hand each new one to the SMS and e-mail hooks.
+    Returns the new reminders.
+
+    For every valid, unexpired certificate that was not renewed and is the holder's latest of
+    its tier: ``window_open`` once the window is open, ``closing_soon`` once ``valid_until`` is
+    ``closing_reminder_days`` away. Holders without an account are included (``user`` empty;
+    the hooks reach them by ``Reminder.phone``). Each kind is made once per certificate (a
+    unique constraint, so two runs at once still make one) and once per line of reissues: a
+    reissue (same validity) does not send the holder the same reminder again.
+    """
+    today = today or timezone.localdate()
+    policies = policies_by_tier()
+    # Only certificates whose window can be open today: valid_until at most the longest window
+    # away (a few days' slack for month ends; the exact test is per certificate below).
+    longest = max(
+        [p.window_months for p in policies.values()] + [CertificatePolicy().window_months]
+    )
+    horizon = add_months(today, longest) + datetime.timedelta(days=4)
+    certificates = list(
+        Certificate.objects.filter(
+            status=Certificate.Status.VALID, valid_until__gte=today, valid_until__lte=horizon
+        )
+        .exclude(Exists(_renewed()))
+        .exclude(Exists(_overtaken()))
+        .select_related("profile__user")
+        .order_by("valid_until", "pk")
+    )
+    if not certificates:
+        return []
+    # Reissues keep ``valid_until``, so every earlier certificate of a line is in range too.
+    replaces = dict(
+        Certificate.objects.filter(replaces__isnull=False, valid_until__gte=today).values_list(
+            "pk", "replaces_id"
+        )
+    )
+
+    def first_of_line(certificate_id):
+        seen = set()
+        while certificate_id in replaces and certificate_id not in seen:
+            seen.add(certificate_id)
+            certificate_id = replaces[certificate_id]
+        return certificate_id
+
     sent = {
-        (r.certificate_id, r.kind) for r in Reminder.objects.filter(certificate__in=certificates)
+        (first_of_line(certificate_id), kind)
+        for certificate_id, kind in Reminder.objects.filter(
+            certificate__valid_until__gte=today
+        ).values_list("certificate_id", "kind")
     }
     hooks = reminder_hooks()
     created = []
@@ -550,8 +682,9 @@ def do_send_reminders(today=None):
             due.append(Reminder.Kind.WINDOW_OPEN)
         if today >= closing_reminder_on(certificate, cert_policy):
             due.append(Reminder.Kind.CLOSING_SOON)
+        line = first_of_line(certificate.pk)
         for kind in due:
-            if (certificate.pk, kind) in sent:
+            if (line, kind) in sent:
                 continue
             reminder, was_created = Reminder.objects.get_or_create(
                 certificate=certificate,
@@ -559,6 +692,7 @@ def do_send_reminders(today=None):
                 defaults={"user_id": certificate.profile.user_id},
             )
             if was_created:
+                reminder.certificate = certificate  # the hooks read the holder without a query
                 created.append(reminder)
     for reminder in created:
         for hook in hooks:
@@ -567,6 +701,34 @@ def do_send_reminders(today=None):
             except Exception:
                 logger.exception("Certificate reminder hook %r failed", hook)
     return created
+
+
+def reminders_for(user, today=None):
+    """The renewal reminders ``user`` should still see: those of the certificates they hold
+    (through their trainee profile, so a reminder made before the account was linked counts)
+    that are valid, not expired and not yet renewed. Newest first, with the certificate."""
+    today = today or timezone.localdate()
+    if not getattr(user, "is_authenticated", False):
+        return Reminder.objects.none()
+    return (
+        Reminder.objects.filter(
+            certificate__profile__user=user,
+            certificate__status=Certificate.Status.VALID,
+            certificate__valid_until__gte=today,
+        )
+        .exclude(Exists(_renewed("certificate")))
+        .select_related("certificate")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def do_mark_reminders_read(user, reminder_ids):
+    """Mark the user's own reminders among ``reminder_ids`` as read (My certificates)."""
+    if not reminder_ids:
+        return 0
+    return Reminder.objects.filter(
+        pk__in=reminder_ids, certificate__profile__user=user, read_at__isnull=True
+    ).update(read_at=timezone.now())
 
 
 # --- The register ----------------------------------------------------------------------------
@@ -628,16 +790,99 @@ def register_rows(*, tier=None, state=None, today=None):
 # --- Facts shown to verifiers (the page and the API) -----------------------------------------
 
 
+CODE_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,40}")
+
+
+def is_code_shaped(code):
+    """Could ``code`` be a verification code (``token_urlsafe``: ASCII letters, digits, - _)?"""
+    return bool(CODE_SHAPE.fullmatch(code or ""))
+
+
 def find_by_code(code):
-    """The certificate with this code, or None; malformed codes are simply not found."""
+    """The certificate with this code, or None; malformed codes are not looked up at all."""
     code = (code or "").strip()
-    if not code or len(code) > 40 or not all(c.isalnum() or c in "-_" for c in code):
+    if not is_code_shaped(code):
         return None
     return (
         Certificate.objects.select_related("training_class__institution", "profile")
         .filter(code=code)
         .first()
     )
+
+
+# --- The public verification's own rate limit --------------------------------------------
+
+DEFAULT_VERIFY_RATE_LIMIT = 30  # look-ups per minute from one client address
+VERIFY_RATE_WINDOW = 60  # seconds
+
+
+class VerifyRateLimited(Exception):
+    """Too many look-ups from one address; ``retry_after`` in seconds."""
+
+    def __init__(self, retry_after):
+        self.retry_after = retry_after
+        super().__init__(
+            _(
+                "Too many certificate look-ups from your network. "
+                "Please wait a minute and try again."
+            )
+        )
+
+
+def verify_rate_limit():
+    """Look-ups allowed per minute per client (``settings.CERTIFICATE_VERIFY_RATE_LIMIT``,
+    default 30); 0 turns the limit off."""
+    value = getattr(settings, "CERTIFICATE_VERIFY_RATE_LIMIT", DEFAULT_VERIFY_RATE_LIMIT)
+    try:
+        return max(int(value), 0)
+    except (TypeError, ValueError):
+        return DEFAULT_VERIFY_RATE_LIMIT
+
+
+def _client_key(address):
+    """One counter per IPv4 address, and per /64 for IPv6 (one household or phone gets a whole
+    /64 and could otherwise step around the limit)."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return "unknown"
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def check_verify_rate(client_address):
+    """Count one look-up of the public verification (page, API) from ``client_address``, or
+    raise ``VerifyRateLimited`` without counting it when the address already made the limit's
+    number in the last minute. A sliding estimate over two fixed one-minute windows in the
+    cache, so every daphne worker shares it when the cache is Redis."""
+    limit = verify_rate_limit()
+    if not limit:
+        return
+    now = time.time()
+    window = int(now // VERIFY_RATE_WINDOW)
+    key = f"certificates:verify:{_client_key(client_address)}:"
+    current_key, previous_key = f"{key}{window}", f"{key}{window - 1}"
+    try:
+        counts = cache.get_many([current_key, previous_key])
+    except Exception:  # the cache (Redis) is down: verify anyway, a record is public
+        logger.warning("certificate verification rate limit skipped: cache unavailable")
+        return
+    elapsed = (now % VERIFY_RATE_WINDOW) / VERIFY_RATE_WINDOW
+    estimate = counts.get(previous_key, 0) * (1 - elapsed) + counts.get(current_key, 0)
+    if estimate >= limit:
+        raise VerifyRateLimited(retry_after=max(1, int(VERIFY_RATE_WINDOW * (1 - elapsed)) + 1))
+    timeout = VERIFY_RATE_WINDOW * 2 + 1
+    try:
+        if not cache.add(current_key, 1, timeout=timeout):
+            try:
+                cache.incr(current_key)
+            except ValueError:  # expired between add and incr
+                cache.add(current_key, 1, timeout=timeout)
+    except Exception:
+        logger.warning("certificate verification rate limit not counted: cache unavailable")
 
 
 def verification_facts(certificate, today=None):

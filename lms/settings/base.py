@@ -248,6 +248,8 @@ PDF_CJK_FONT = ENV.get("PDF_CJK_FONT") or None
 LMS_COUNTY_CODE = ENV.get("LMS_COUNTY_CODE", "430500")
 CERTIFICATE_BUREAU_NAME = ENV.get("CERTIFICATE_BUREAU_NAME", "")
 CERTIFICATE_REMINDER_HOOKS = []
+# Public certificate look-ups a minute per client address (page and API together; 0 = off).
+CERTIFICATE_VERIFY_RATE_LIMIT = int(ENV.get("CERTIFICATE_VERIFY_RATE_LIMIT", "30"))
 
 # Check-in by QR code (lms.attendance.checkin): how long each code is shown, how early
 # check-in opens and when a check-in counts as late.

@@ -5,11 +5,13 @@ other ``test_certificates_*`` modules.
 """
 
 import datetime
+import io
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.http import Http404
 from django.test import override_settings
 
@@ -284,10 +286,31 @@ def test_revoke_needs_a_reason_and_an_officer(world, certificate, make_user):
         actions.check_revoke_certificate(world.officer, certificate.pk, "again")
 
 
-def test_revoked_trainee_can_be_issued_again(world, certificate):
+def test_revoked_trainee_can_be_issued_again_when_chosen(world, certificate):
     actions.check_revoke_certificate(world.officer, certificate.pk, "录入错误")
-    (again,) = actions.check_issue_certificates(world.officer, world.training_class)
-    assert again.serial != certificate.serial
+    (again,) = actions.check_issue_certificates(
+        world.officer, world.training_class, [world.good.profile.pk]
+    )
+    assert again.serial != certificate.serial and again.profile == world.good.profile
+
+
+def test_a_revocation_is_not_undone_by_issuing_to_everyone(world, certificate, clock):
+    """Revoked (say, for cheating) and still meeting the rule: neither "issue to every eligible
+    trainee", nor the automatic issue after grading, nor the daily run issues a new one; only
+    an issuer who ticks the trainee does."""
+    from assessments.signals import attempt_graded
+
+    actions.check_revoke_certificate(world.officer, certificate.pk, "考试作弊")
+    assert actions.check_issue_certificates(world.officer, world.training_class) == []
+    (row,) = [r for r in actions.eligible_trainees(world.training_class) if r.revoked]
+    assert row.profile == world.good.profile and row.certificate is None
+    assert row.revoked == certificate
+    CompletionRule.objects.create(training_class=world.training_class, issue_automatically=True)
+    actions.connect()
+    attempt = Attempt.objects.get(user=world.good.profile.user)
+    attempt_graded.send(sender=Attempt, attempt=attempt)
+    call_command("send_certificate_reminders", stdout=io.StringIO())
+    assert not Certificate.objects.filter(status=Certificate.Status.VALID).exists()
 
 
 def test_reissue_replaces_with_new_code_and_serial(world, certificate):

@@ -4,15 +4,19 @@ panel and the training file section."""
 
 import datetime
 import io
+from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.actions import certificates as actions
 from assessments.models import Certificate, CompletionRule, Reminder
 from assessments.panels_certificates import certificates_panel_context
 from assessments.trainingfile_certificates import build_certificates
+from lms.audit.models import AuditEvent
 from lms.trainingfile.records import ClassRecord
 from tests.assessments.test_certificates import (
     MONDAY,
@@ -96,13 +100,27 @@ def test_verify_unknown_or_malformed_is_the_same_404(client, world, code):
     assert response.templates[0].name == "assessments/certificates/not_found.html"
 
 
-def test_verify_form_redirects_known_codes_only(client, world):
-    assert client.get(reverse("certificates:verify_form")).status_code == 200
-    response = client.get(reverse("certificates:verify_form"), {"code": world.certificate.code})
+def test_verify_form_sends_codes_to_their_page(client, world):
+    form = reverse("certificates:verify_form")
+    assert client.get(form).status_code == 200
+    response = client.get(form, {"code": f"  {world.certificate.code} "})
     assert response.status_code == 302 and response["Location"] == verify_url(world.certificate)
     # Serials are not accepted: they are sequential and would allow walking the register.
-    response = client.get(reverse("certificates:verify_form"), {"code": world.certificate.serial})
+    response = client.get(form, {"code": world.certificate.serial}, follow=True)
     assert response.status_code == 404
+    assert response.templates[0].name == "assessments/certificates/not_found.html"
+    # Something that cannot be a code is refused on the spot, with the same page.
+    for bad in ("证书编号", "a b", "x" * 41, "<script>"):
+        response = client.get(form, {"code": bad})
+        assert response.status_code == 404
+        assert response.templates[0].name == "assessments/certificates/not_found.html"
+
+
+def test_malformed_codes_are_not_looked_up(world, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        for bad in ("证书", "ａｂｃ", "abc def", "x" * 41, "", None):
+            assert actions.find_by_code(bad) is None
+    assert actions.find_by_code(world.certificate.code) == world.certificate
 
 
 # --- The PDF ----------------------------------------------------------------------------------
@@ -127,6 +145,49 @@ def test_pdf_has_the_chinese_name_serial_and_title(client, world):
     assert page.mediabox.width > page.mediabox.height  # landscape
 
 
+MM = 72 / 25.4  # points per millimetre
+
+
+def text_runs(page):
+    """(text, x, baseline y, x end) of every text run, in points; a run's width is estimated
+    from its characters (a Chinese character is one em, anything else at most 0.6 em)."""
+    runs = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            width = sum(1.0 if ord(c) >= 0x2E80 else 0.6 for c in text.strip()) * size
+            runs.append((text.strip(), tm[4], tm[5], tm[4] + width))
+
+    page.extract_text(visitor_text=visit)
+    return runs
+
+
+def test_pdf_keeps_long_names_inside_the_frame(client, world):
+    """A class name of 100 characters and an institution's legal name of 200 neither run under
+    the QR code nor off the page; they shrink and wrap, and every character is still printed."""
+    from pypdf import PdfReader
+
+    training_class = world.training_class
+    training_class.name = ("2026年第1期农村电子商务初级实操人才培训班" * 5)[:100]
+    training_class.save()
+    institution = training_class.institution
+    institution.legal_name = ("湖南省某某县职业技能培训学校有限责任公司" * 10)[:200]
+    institution.save()
+    client.force_login(world.trainee)
+    response = client.get(reverse("certificates:pdf", args=[world.certificate.pk]))
+    page = PdfReader(io.BytesIO(response.content)).pages[0]
+    runs = text_runs(page)
+    height = float(page.mediabox.height)
+    for text, x, _y, x_end in runs:
+        assert x >= 14 * MM - 1 and x_end <= 283 * MM + 1, text
+    qr_top, qr_bottom = height - 55 * MM, height - 106 * MM
+    for text, x, y, x_end in runs:
+        if x < 200 * MM and qr_bottom <= y <= qr_top:
+            assert x_end <= 215 * MM, text
+    printed = "".join(text for text, *_ in runs)
+    assert training_class.name in printed and institution.legal_name in printed
+
+
 def test_pdf_of_someone_else_is_404(client, world, make_user):
     other = make_enrolment(world.training_class, user=True).profile.user
     client.force_login(other)
@@ -135,6 +196,23 @@ def test_pdf_of_someone_else_is_404(client, world, make_user):
     assert client.get(reverse("certificates:pdf", args=[999999])).status_code == 404
     client.force_login(world.officer)
     assert client.get(url).status_code == 200
+
+
+def test_a_revoked_or_replaced_pdf_is_not_printed_again(client, world, make_user):
+    """The holder (and the head teacher) cannot download a clean copy of a certificate that no
+    longer stands; officers still can, for the record."""
+    url = reverse("certificates:pdf", args=[world.certificate.pk])
+    new = actions.check_reissue_certificate(world.officer, world.certificate.pk, "姓名更正")
+    for user in (world.trainee, world.head_teacher):
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+        assert client.get(reverse("certificates:pdf", args=[new.pk])).status_code == 200
+    actions.check_revoke_certificate(world.officer, new.pk, "冒名顶替")
+    client.force_login(world.trainee)
+    assert client.get(reverse("certificates:pdf", args=[new.pk])).status_code == 404
+    for officer in (world.officer, make_user("finance_officer")):
+        client.force_login(officer)
+        assert client.get(url).status_code == 200
 
 
 # --- My certificates --------------------------------------------------------------------------
@@ -184,6 +262,20 @@ def test_class_page_lists_eligibility_and_issues(client, world):
     assert not Certificate.objects.filter(profile=failing.profile).exists()
 
 
+def test_class_page_keeps_a_revocation_unless_ticked(client, world):
+    actions.check_revoke_certificate(world.officer, world.certificate.pk, "考试作弊")
+    url = reverse("certificates:class", args=[world.training_class.pk])
+    client.force_login(world.head_teacher)
+    html = client.get(url).content.decode()
+    assert world.certificate.serial in html
+    assert f'name="profile" value="{world.good.profile.pk}"' in html
+    assert "disabled" in html  # nothing to issue to everyone
+    client.post(url, {"action": "issue"})
+    assert not Certificate.objects.filter(status="valid").exists()
+    client.post(url, {"action": "issue", "profile": [world.good.profile.pk]})
+    assert Certificate.objects.get(status="valid").profile == world.good.profile
+
+
 def test_class_page_of_another_class_is_404(client, world, make_user):
     client.force_login(make_user("head_teacher"))
     url = reverse("certificates:class", args=[world.training_class.pk])
@@ -215,6 +307,26 @@ def test_completion_rule_edited_by_officers_only(client, world):
     assert client.post(url, data).status_code == 302
     rule = CompletionRule.objects.get()
     assert rule.attendance_threshold == 70 and rule.require_exams and not rule.issue_automatically
+
+
+@pytest.mark.parametrize("threshold", ["NaN", "sNaN", "Infinity", "-1", "70.555", "", "七十"])
+def test_a_bad_threshold_is_refused_and_changes_nothing(client, world, threshold):
+    url = reverse("certificates:class", args=[world.training_class.pk])
+    client.force_login(world.officer)
+    response = client.post(url, {"action": "rule", "attendance_threshold": threshold})
+    assert response.status_code == 400
+    assert 'class="form-errors"' in response.content.decode()
+    assert not CompletionRule.objects.exists()
+    assert not AuditEvent.objects.filter(action="certificate.completion_rule_changed").exists()
+
+
+def test_completion_rule_change_is_audited_field_by_field(client, world):
+    url = reverse("certificates:class", args=[world.training_class.pk])
+    client.force_login(world.officer)
+    client.post(url, {"action": "rule", "attendance_threshold": "75.5", "require_exams": "on"})
+    event = AuditEvent.objects.get(action="certificate.completion_rule_changed")
+    assert event.changes == {"attendance_threshold": ["80", "75.5"]}
+    assert CompletionRule.objects.get().attendance_threshold == Decimal("75.5")
 
 
 # --- Register, revoke, reissue ----------------------------------------------------------------
@@ -358,15 +470,77 @@ def test_admin_policies_for_officers_only(client, world):
     assert reverse("certificates:register").encode() not in client.get("/admin/").content
 
 
-def test_list_pages_query_counts_do_not_grow(client, world, django_assert_num_queries):
-    """My certificates and the issuing page cost the same for one trainee or many."""
+def queries_of(client, url, **params):
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return len(context)
+
+
+def test_list_pages_query_counts_do_not_grow(client, world, clock, django_assert_num_queries):
+    """The issuing page, the register (page and XLSX), My certificates (page and API) cost the
+    same for one row or many."""
+    class_url = reverse("certificates:class", args=[world.training_class.pk])
+    register = reverse("certificates:register")
+    mine = reverse("certificates:mine")
+    mine_api = "/api/v1/certificates/mine"
+    client.force_login(world.head_teacher)
+    before = {"class": queries_of(client, class_url)}
+    client.force_login(world.officer)
+    before["register"] = queries_of(client, register)
+    before["xlsx"] = queries_of(client, register, format="xlsx")
+    Reminder.objects.create(certificate=world.certificate, kind=Reminder.Kind.WINDOW_OPEN)
+    client.force_login(world.trainee)
+    before["mine"] = queries_of(client, mine)
+    before["mine_api"] = queries_of(client, mine_api)
+
+    for n in range(5):
+        good_trainee(world, f"学员{n}")
+    actions.check_issue_certificates(world.officer, world.training_class)
+    # The trainee's certificate reissued three times: four on their page, three reminders.
+    current = world.certificate
+    for n in range(3):
+        current = actions.check_reissue_certificate(world.officer, current.pk, f"更正{n}")
+    Reminder.objects.create(certificate=current, kind=Reminder.Kind.WINDOW_OPEN)
+    Reminder.objects.create(certificate=current, kind=Reminder.Kind.CLOSING_SOON)
+    assert Certificate.objects.count() == 9
+
+    client.force_login(world.head_teacher)
+    with django_assert_num_queries(before["class"]):
+        client.get(class_url)
+    client.force_login(world.officer)
+    with django_assert_num_queries(before["register"]):
+        assert "学员4" in client.get(register).content.decode()
+    with django_assert_num_queries(before["xlsx"]):
+        client.get(register, {"format": "xlsx"})
+    client.force_login(world.trainee)
+    with django_assert_num_queries(before["mine"]):
+        html = client.get(mine).content.decode()
+    assert html.count("cert-list") == 1 and current.serial in html
+    with django_assert_num_queries(before["mine_api"]):
+        data = client.get(mine_api).json()
+    assert len(data["certificates"]) == 4 and len(data["reminders"]) == 2
+    # And the figures themselves: session, user and roles, then one query per list.
+    assert before["register"] == 5 and before["class"] == 12
+    # Certificates, reminders, marking the unread ones read.
+    assert before["mine"] == 5
+
+
+def test_panel_and_training_file_query_counts_do_not_grow(rf, world, make_user):
+    request = rf.get("/")
+    request.user = world.head_teacher
+
+    def count():
+        with CaptureQueriesContext(connection) as panel:
+            certificates_panel_context(request, world.training_class, None)
+        with CaptureQueriesContext(connection) as section:
+            build_certificates(ClassRecord(world.training_class.pk))
+        return len(panel), len(section)
+
+    count()  # the user's roles are cached on the first call
+    before = count()
     for n in range(4):
         good_trainee(world, f"学员{n}")
     actions.check_issue_certificates(world.officer, world.training_class)
-    client.force_login(world.head_teacher)
-    url = reverse("certificates:class", args=[world.training_class.pk])
-    with django_assert_num_queries(12):
-        assert client.get(url).status_code == 200
-    client.force_login(world.trainee)
-    with django_assert_num_queries(4):
-        assert client.get(reverse("certificates:mine")).status_code == 200
+    actions.check_reissue_certificate(world.officer, world.certificate.pk, "更正")
+    assert count() == before

@@ -5,7 +5,8 @@ import datetime
 import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from assessments.actions import certificates as actions
 from assessments.models import (
@@ -20,10 +21,12 @@ from assessments.signals import attempt_graded
 from tests.assessments.test_certificates import (
     THURSDAY,
     at,
+    attend,
     finished_class,
     good_trainee,
     pass_exam,
 )
+from tests.factories import UserFactory
 from tests.factories.assessments import make_assignment, make_exam, make_question
 from tests.factories.training import make_class, make_enrolment
 
@@ -42,6 +45,18 @@ def record_hook(reminder):
 
 def broken_hook(reminder):
     raise RuntimeError("SMS gateway down")
+
+
+phoned = []
+
+
+def phone_hook(reminder):
+    """An SMS gateway would send to ``reminder.phone``; holders without an account included."""
+    phoned.append((reminder.kind, reminder.phone, reminder.user_id))
+
+
+def attend_all(w, enrolment):
+    attend(w, enrolment, ["present"] * len(w.sessions))
 
 
 @pytest.fixture
@@ -195,3 +210,146 @@ def test_daily_command_issues_automatically(world, clock):
     call_command("send_certificate_reminders", stdout=io.StringIO())
     certificate = Certificate.objects.get(profile=newcomer.profile)
     assert certificate.issued_by is None
+
+
+# --- Holders without an account, and no reminder twice --------------------------------------
+
+
+def test_holders_without_an_account_reach_the_hooks_once(world, clock, settings):
+    """A holder registered door to door without an account still gets the SMS reminder (by the
+    phone number in the register), is counted, and only once however often the command runs."""
+    settings.CERTIFICATE_REMINDER_HOOKS = ["tests.assessments.test_certificates_renewal.phone_hook"]
+    offline = make_enrolment(world.training_class)  # no account
+    assert offline.profile.user_id is None
+    attend_all(world, offline)
+    CompletionRule.objects.create(training_class=world.training_class, require_exams=False)
+    (theirs,) = actions.check_issue_certificates(world.officer, world.training_class)
+    assert theirs.profile == offline.profile
+    phoned.clear()
+    clock.move_to(at(WINDOW_OPENS, 7))
+    out = io.StringIO()
+    call_command("send_certificate_reminders", stdout=out)
+    assert ("window_open", offline.profile.phone, None) in phoned
+    assert ("window_open", world.good.profile.phone, world.alumnus.pk) in phoned
+    assert len(phoned) == 2
+    assert "reminders: 2 (1 to holders without an account)" in out.getvalue()
+    reminder = Reminder.objects.get(certificate=theirs)
+    assert reminder.user is None and reminder.phone == offline.profile.phone
+    out = io.StringIO()
+    call_command("send_certificate_reminders", stdout=out)
+    assert len(phoned) == 2
+    assert "reminders: 0 (0 to holders without an account)" in out.getvalue()
+    clock.move_to(at(CLOSING, 7))
+    call_command("send_certificate_reminders", stdout=io.StringIO())
+    call_command("send_certificate_reminders", stdout=io.StringIO())
+    assert sorted(kind for kind, phone, _user in phoned if phone == offline.profile.phone) == [
+        "closing_soon",
+        "window_open",
+    ]
+
+
+def test_an_account_linked_later_sees_the_reminder(client, world, clock):
+    offline = make_enrolment(world.training_class)
+    attend_all(world, offline)
+    CompletionRule.objects.create(training_class=world.training_class, require_exams=False)
+    (theirs,) = actions.check_issue_certificates(world.officer, world.training_class)
+    clock.move_to(at(WINDOW_OPENS, 7))
+    actions.do_send_reminders()
+    user = UserFactory(roles=["alumnus"])
+    offline.profile.user = user
+    offline.profile.save()
+    client.force_login(user)
+    html = client.get(reverse("certificates:mine")).content.decode()
+    assert theirs.serial in html and "is-new" in html
+    data = client.get("/api/v1/certificates/mine").json()
+    assert [r["certificate_id"] for r in data["reminders"]] == [theirs.pk]
+
+
+def test_a_deleted_account_does_not_bring_the_reminder_back(world, clock, settings):
+    settings.CERTIFICATE_REMINDER_HOOKS = [
+        "tests.assessments.test_certificates_renewal.record_hook"
+    ]
+    holder = make_enrolment(world.training_class, user=True)  # no exam sat: nothing protects it
+    attend_all(world, holder)
+    CompletionRule.objects.create(training_class=world.training_class, require_exams=False)
+    (theirs,) = actions.check_issue_certificates(world.officer, world.training_class)
+    clock.move_to(at(WINDOW_OPENS, 7))
+    assert len(actions.do_send_reminders()) == 2
+    holder.profile.user.delete()
+    assert actions.do_send_reminders() == []
+    assert sorted(received) == sorted(
+        [(world.certificate.pk, "window_open"), (theirs.pk, "window_open")]
+    )
+
+
+def test_a_reissue_is_not_reminded_again(world, clock, settings):
+    """Correcting the name after the reminder went out must not send the same SMS again."""
+    settings.CERTIFICATE_REMINDER_HOOKS = [
+        "tests.assessments.test_certificates_renewal.record_hook"
+    ]
+    clock.move_to(at(WINDOW_OPENS, 7))
+    actions.do_send_reminders()
+    first = actions.check_reissue_certificate(world.officer, world.certificate.pk, "姓名更正")
+    second = actions.check_reissue_certificate(world.officer, first.pk, "再次更正")
+    assert actions.do_send_reminders() == []
+    assert received == [(world.certificate.pk, "window_open")]
+    clock.move_to(at(CLOSING, 7))
+    (closing,) = actions.do_send_reminders()
+    assert closing.certificate == second and closing.kind == "closing_soon"
+    # The holder's page shows the reminder of the certificate they hold now.
+    assert {r.certificate_id for r in actions.reminders_for(world.alumnus)} == {second.pk}
+
+
+def test_no_reminder_for_a_certificate_overtaken_by_a_newer_one(world, clock, make_user):
+    """A holder who earned a later certificate of the same tier is current (as the register
+    says): no reminder to renew the older one."""
+    later = finished_class(make_user)
+    later.training_class.start_date = datetime.date(2027, 6, 7)
+    later.training_class.end_date = datetime.date(2027, 6, 9)
+    later.training_class.save()
+    make_enrolment(later.training_class, profile=world.good.profile)
+    CompletionRule.objects.create(
+        training_class=later.training_class, require_exams=False, attendance_threshold=0
+    )
+    clock.move_to(at(datetime.date(2027, 6, 10), 9))
+    (newer,) = actions.check_issue_certificates(world.officer, later.training_class)
+    clock.move_to(at(WINDOW_OPENS, 7))
+    assert actions.do_send_reminders() == []
+    (row,) = actions.register_rows()
+    assert row.certificate == newer and row.state == "current"
+
+
+def test_reminders_of_renewed_certificates_leave_my_page(client, world, clock):
+    clock.move_to(at(WINDOW_OPENS, 7))
+    actions.do_send_reminders()
+    client.force_login(world.alumnus)
+    assert world.certificate.serial in client.get(reverse("certificates:mine")).content.decode()
+    clock.move_to(at(datetime.date(2028, 1, 10), 12))
+    sit_update_exam(world, datetime.date(2028, 1, 10))
+    client.force_login(world.alumnus)
+    html = client.get(reverse("certificates:mine")).content.decode()
+    assert "cert-reminders" not in html
+    assert client.get("/api/v1/certificates/mine").json()["reminders"] == []
+
+
+def test_a_failing_class_does_not_stop_the_daily_run(world, clock, make_user, monkeypatch):
+    broken = finished_class(make_user)
+    good_trainee(broken, "王五")
+    CompletionRule.objects.create(training_class=broken.training_class, issue_automatically=True)
+    newcomer = good_trainee(world, "赵六")
+    CompletionRule.objects.create(training_class=world.training_class, issue_automatically=True)
+    real = actions.do_issue_certificates
+
+    def flaky(training_class, *args, **kwargs):
+        if training_class.pk == broken.training_class.pk:
+            raise RuntimeError("disk full")
+        return real(training_class, *args, **kwargs)
+
+    monkeypatch.setattr(actions, "do_issue_certificates", flaky)
+    clock.move_to(at(WINDOW_OPENS, 7))
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("send_certificate_reminders", stdout=out, stderr=err)
+    assert Certificate.objects.filter(profile=newcomer.profile).exists()
+    assert Reminder.objects.filter(certificate=world.certificate).exists()
+    assert broken.training_class.code in err.getvalue()
