@@ -616,6 +616,8 @@ class Reminder(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # When every SMS and e-mail hook took it; empty: not yet (the next run tries again).
+    hooks_done_at = models.DateTimeField(_("sent to SMS and e-mail at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("reminder")

@@ -694,13 +694,48 @@ def do_send_reminders(today=None):
             if was_created:
                 reminder.certificate = certificate  # the hooks read the holder without a query
                 created.append(reminder)
-    for reminder in created:
+    run_reminder_hooks(hooks, today)
+    return created
+
+
+HOOK_RETRY_DAYS = 7
+
+
+def run_reminder_hooks(hooks, today):
+    """Hand every reminder the hooks have not taken yet to each hook, at least once.
+
+    A reminder is marked done (``hooks_done_at``) once every hook returned; when one raises, the
+    reminder stays pending and the next run hands it over again (to every hook: hooks must
+    tolerate a repeat), for ``HOOK_RETRY_DAYS`` and while its certificate still needs renewing.
+    Without hooks there is nothing to hand over: reminders are marked done, so hooks configured
+    later do not send old ones. Returns the number handed over successfully.
+    """
+    pending = Reminder.objects.filter(hooks_done_at__isnull=True)
+    if not hooks:
+        pending.update(hooks_done_at=timezone.now())
+        return 0
+    since = timezone.now() - datetime.timedelta(days=HOOK_RETRY_DAYS)
+    done = 0
+    for reminder in (
+        pending.filter(
+            created_at__gte=since,
+            certificate__status=Certificate.Status.VALID,
+            certificate__valid_until__gte=today,
+        )
+        .select_related("certificate__profile__user")
+        .order_by("pk")
+    ):
+        failed = False
         for hook in hooks:
             try:
                 hook(reminder)
             except Exception:
-                logger.exception("Certificate reminder hook %r failed", hook)
-    return created
+                failed = True
+                logger.exception("Certificate reminder hook %r failed (retried next run)", hook)
+        if not failed:
+            Reminder.objects.filter(pk=reminder.pk).update(hooks_done_at=timezone.now())
+            done += 1
+    return done
 
 
 def reminders_for(user, today=None):

@@ -43,10 +43,6 @@ def record_hook(reminder):
     received.append((reminder.certificate_id, reminder.kind))
 
 
-def broken_hook(reminder):
-    raise RuntimeError("SMS gateway down")
-
-
 phoned = []
 
 
@@ -162,8 +158,8 @@ def test_register_states_follow_renewal(world, clock):
 
 
 def test_reminders_once_each_with_hooks(world, clock, settings):
+    received.clear()
     settings.CERTIFICATE_REMINDER_HOOKS = [
-        "tests.assessments.test_certificates_renewal.broken_hook",
         "tests.assessments.test_certificates_renewal.record_hook",
     ]
     clock.move_to(at(WINDOW_OPENS - datetime.timedelta(days=1), 7))
@@ -174,7 +170,8 @@ def test_reminders_once_each_with_hooks(world, clock, settings):
     call_command("send_certificate_reminders", stdout=io.StringIO())
     reminder = Reminder.objects.get()
     assert reminder.kind == Reminder.Kind.WINDOW_OPEN and reminder.user == world.alumnus
-    assert received == [(world.certificate.pk, "window_open")]  # despite the broken hook
+    assert received == [(world.certificate.pk, "window_open")]
+    assert reminder.hooks_done_at is not None
     clock.move_to(at(CLOSING, 7))
     actions.do_send_reminders()
     actions.do_send_reminders()
@@ -185,6 +182,68 @@ def test_reminders_once_each_with_hooks(world, clock, settings):
     assert received[-1] == (world.certificate.pk, "closing_soon")
     clock.move_to(at(VALID_UNTIL + datetime.timedelta(days=1), 7))
     assert actions.do_send_reminders() == []
+
+
+gateway_down = []
+
+
+def flaky_hook(reminder):
+    if gateway_down:
+        raise RuntimeError("SMS gateway down")
+    received.append((reminder.certificate_id, reminder.kind))
+
+
+def test_a_hook_that_fails_gets_the_reminder_again_on_the_next_run(world, clock, settings):
+    received.clear()
+    settings.CERTIFICATE_REMINDER_HOOKS = [
+        "tests.assessments.test_certificates_renewal.flaky_hook",
+        "tests.assessments.test_certificates_renewal.record_hook",
+    ]
+    gateway_down.append(True)
+    clock.move_to(at(WINDOW_OPENS, 7))
+    call_command("send_certificate_reminders", stdout=io.StringIO())
+    reminder = Reminder.objects.get()
+    # The other hook still got it; the reminder waits for the failed one.
+    assert received == [(world.certificate.pk, "window_open")]
+    assert reminder.hooks_done_at is None
+    gateway_down.clear()
+    clock.move_to(at(WINDOW_OPENS + datetime.timedelta(days=1), 7))
+    call_command("send_certificate_reminders", stdout=io.StringIO())
+    reminder.refresh_from_db()
+    assert reminder.hooks_done_at is not None
+    assert received[1:] == [(world.certificate.pk, "window_open")] * 2  # both hooks, again
+    call_command("send_certificate_reminders", stdout=io.StringIO())
+    assert len(received) == 3  # done: not again
+
+
+def test_a_failing_hook_is_retried_for_a_week_only(world, clock, settings):
+    settings.CERTIFICATE_REMINDER_HOOKS = ["tests.assessments.test_certificates_renewal.flaky_hook"]
+    gateway_down.append(True)
+    try:
+        clock.move_to(at(WINDOW_OPENS, 7))
+        actions.do_send_reminders()
+        clock.move_to(at(WINDOW_OPENS + datetime.timedelta(days=8), 7))
+        gateway_down.clear()
+        received.clear()
+        actions.do_send_reminders()
+        assert received == []
+        assert Reminder.objects.get().hooks_done_at is None
+    finally:
+        gateway_down.clear()
+
+
+def test_reminders_made_without_hooks_are_not_sent_when_hooks_come(world, clock, settings):
+    settings.CERTIFICATE_REMINDER_HOOKS = []
+    clock.move_to(at(WINDOW_OPENS, 7))
+    actions.do_send_reminders()
+    assert Reminder.objects.get().hooks_done_at is not None
+    received.clear()
+    settings.CERTIFICATE_REMINDER_HOOKS = [
+        "tests.assessments.test_certificates_renewal.record_hook"
+    ]
+    clock.move_to(at(WINDOW_OPENS + datetime.timedelta(days=1), 7))
+    actions.do_send_reminders()
+    assert received == []
 
 
 def test_no_reminders_for_renewed_or_revoked(world, clock):
