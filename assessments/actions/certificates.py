@@ -715,26 +715,38 @@ def run_reminder_hooks(hooks, today):
         pending.update(hooks_done_at=timezone.now())
         return 0
     since = timezone.now() - datetime.timedelta(days=HOOK_RETRY_DAYS)
-    done = 0
-    for reminder in (
+    pending_ids = list(
         pending.filter(
             created_at__gte=since,
             certificate__status=Certificate.Status.VALID,
             certificate__valid_until__gte=today,
         )
-        .select_related("certificate__profile__user")
         .order_by("pk")
-    ):
-        failed = False
-        for hook in hooks:
-            try:
-                hook(reminder)
-            except Exception:
-                failed = True
-                logger.exception("Certificate reminder hook %r failed (retried next run)", hook)
-        if not failed:
-            Reminder.objects.filter(pk=reminder.pk).update(hooks_done_at=timezone.now())
-            done += 1
+        .values_list("pk", flat=True)
+    )
+    done = 0
+    for reminder_id in pending_ids:
+        # Claimed under a row lock: a second run at the same moment skips it (no double SMS).
+        with transaction.atomic():
+            reminder = (
+                Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("certificate__profile__user")
+                .filter(pk=reminder_id, hooks_done_at__isnull=True)
+                .first()
+            )
+            if reminder is None:
+                continue
+            failed = False
+            for hook in hooks:
+                try:
+                    hook(reminder)
+                except Exception:
+                    failed = True
+                    logger.exception("Certificate reminder hook %r failed (retried next run)", hook)
+            if not failed:
+                reminder.hooks_done_at = timezone.now()
+                reminder.save(update_fields=["hooks_done_at"])
+                done += 1
     return done
 
 

@@ -412,3 +412,12 @@ def test_a_failing_class_does_not_stop_the_daily_run(world, clock, make_user, mo
     assert Certificate.objects.filter(profile=newcomer.profile).exists()
     assert Reminder.objects.filter(certificate=world.certificate).exists()
     assert broken.training_class.code in err.getvalue()
+
+
+def test_the_daily_command_is_silent_at_verbosity_0(world, clock):
+    clock.move_to(at(WINDOW_OPENS, 7))
+    quiet, loud = io.StringIO(), io.StringIO()
+    call_command("send_certificate_reminders", verbosity=0, stdout=quiet)
+    assert quiet.getvalue() == ""
+    call_command("send_certificate_reminders", stdout=loud)
+    assert loud.getvalue().startswith("reminders: 0 (0 to holders without an account)")

@@ -42,9 +42,10 @@ class Command(BaseCommand):
                 self.stderr.write(f"automatic issue failed for class {training_class.code}")
         reminders = actions.do_send_reminders(today)
         without_account = sum(1 for reminder in reminders if reminder.user_id is None)
-        self.stdout.write(
-            f"reminders: {len(reminders)} ({without_account} to holders without an account), "
-            f"certificates issued: {issued}"
-        )
+        if options["verbosity"] >= 1:  # cron: -v0 mails only failures
+            self.stdout.write(
+                f"reminders: {len(reminders)} ({without_account} to holders without an account), "
+                f"certificates issued: {issued}"
+            )
         if failed:
             raise CommandError(f"automatic issue failed for {len(failed)} class(es)")
