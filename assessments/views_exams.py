@@ -102,6 +102,9 @@ def attempt_page(request, attempt_id):
             "server_now": timezone.now(),
             "remaining_seconds": actions.remaining_seconds(attempt),
             "api_base": reverse("api-v1:get_attempt", args=[attempt.pk]),
+            # The phone refuses a file over the server's limit with the server's own words.
+            "max_file_bytes": actions.MAX_FILE_BYTES,
+            "file_too_large_message": actions.FILE_TOO_LARGE_MESSAGE,
         },
         status=status,
     )

@@ -64,6 +64,7 @@ FILE_EXTENSIONS = set(IMAGE_FORMATS) | {"pdf"}
 HUNDRED = Decimal("100")
 CENT = Decimal("0.01")
 NOT_SUBMITTED_MESSAGE = gettext_lazy("This attempt has not been submitted yet.")
+FILE_TOO_LARGE_MESSAGE = gettext_lazy("The file is too large (at most 10 MB).")
 KEEP = object()  # ``check_save_answer(response=KEEP)``: a file only, the stored response stays
 
 
@@ -366,7 +367,7 @@ def clean_file(question, upload):
     if question.kind != QuestionKind.PRACTICAL:
         raise ValidationError(_("Only practical tasks take a file."), code="invalid")
     if upload.size > MAX_FILE_BYTES:
-        raise ValidationError(_("The file is too large (at most 10 MB)."), code="too_large")
+        raise ValidationError(FILE_TOO_LARGE_MESSAGE, code="too_large")
     extension = (upload.name or "").rsplit(".", 1)[-1].lower() if "." in upload.name else ""
     if extension not in FILE_EXTENSIONS:
         raise ValidationError(
@@ -374,7 +375,7 @@ def clean_file(question, upload):
         )
     data = upload.read()
     if len(data) > MAX_FILE_BYTES:
-        raise ValidationError(_("The file is too large (at most 10 MB)."), code="too_large")
+        raise ValidationError(FILE_TOO_LARGE_MESSAGE, code="too_large")
     bad = ValidationError(
         _("The file could not be read as a picture or PDF. Please try another file."),
         code="bad_file",

@@ -268,7 +268,7 @@ def eligible_trainees(training_class, *, rule=None, now=None):
         elif percent < threshold:
             reasons.append(
                 _("Attendance %(rate)s%% is below the required %(threshold)s%%.")
-                % {"rate": row.summary.percent, "threshold": threshold.normalize()}
+                % {"rate": row.summary.percent, "threshold": format(threshold.normalize(), "f")}
             )
         passed_exams = None
         if rule.require_exams:

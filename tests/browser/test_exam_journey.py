@@ -85,7 +85,9 @@ def test_an_exam_on_a_phone_with_a_dropped_network(live_server, browser, passwor
 
         # The old tab cannot overwrite it: it is told, and shows the saved answer.
         old_box = old_tab.locator(f"#item-{single.pk}")
-        old_box.get_by_label("增加店铺的运费").check()
+        # A click, not .check(): the page puts the saved answer back as soon as the server
+        # refuses, which .check() would take for a click that did nothing.
+        old_box.get_by_label("增加店铺的运费").click()
         old_box.locator(".exam-q-state.conflict").wait_for()
         assert old_box.get_by_label("提高商品标题的搜索排名").is_checked()
         assert saved(single.pk).response == "A"
