@@ -220,9 +220,10 @@ def check_save_answer(user, attempt_id, item_id, response, version, file=None):
     Raises ``Http404`` (not the user's attempt, or a question outside it), ``ValidationError``
     (late, submitted, or an invalid response or file) or ``AnswerConflict``.
 
-    Three statements: the item with its question, answer and attempt, the attempt row locked
+    Two statements: the item with its question, answer and attempt, the attempt row locked
     (so a save and the submission never interleave); then the answer's UPDATE, made only if the
-    stored version is still the one the client saw (another tab may have saved meanwhile).
+    stored version is still the one the client saw (another tab may have saved meanwhile; a
+    conflict reads the stored answer once more).
     """
     late = None
     with transaction.atomic():
@@ -256,7 +257,8 @@ def check_save_answer(user, attempt_id, item_id, response, version, file=None):
 
 def _item_for_save(user, attempt_id, item_id):
     """The user's item ``item_id`` of attempt ``attempt_id`` with its question and answer, the
-    attempt locked; the same 404s as ``policy.access_own_attempt`` and ``_item_of``."""
+    attempt locked. Not the user's attempt (or none): ``access_own_attempt``'s 404; a question
+    outside it: "No such question."."""
     try:
         return (
             AttemptQuestion.objects.select_related("attempt", "question", "answer")
