@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("audit", "0001_initial"),
         ("contenttypes", "0002_remove_content_type_name"),
-        ("wagtailcore", "__latest__"),
+        ("wagtailcore", "0096_referenceindex_referenceindex_source_object_and_more"),
     ]
 
     operations = [migrations.RunPython(drop_rows, migrations.RunPython.noop)]
