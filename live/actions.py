@@ -10,11 +10,9 @@ who missed a live frame gets it back on resume, and a failed save is never seen 
 import datetime
 import json
 import logging
-import time
 import uuid
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Count, Max
@@ -22,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lms.audit.actions import record
+from lms.core import ratelimit
 
 from .hub import publish
 from .models import (
@@ -260,27 +259,10 @@ def unread_count(room, user):
 
 
 def _rate_limited(room_id, user_id):
-    """A sliding-window counter in the cache (shared by all processes with Redis).
-
-    Counts this attempt; True when the user already sent the limit's count of messages in its
-    number of seconds (weighted across the current and previous fixed windows).
-    """
+    """Counts this attempt; True when the user already sent ``CHAT_RATE_LIMIT``'s count of
+    messages in its number of seconds (``lms.core.ratelimit``)."""
     rate_limit, rate_window = getattr(settings, "CHAT_RATE_LIMIT", DEFAULT_RATE_LIMIT)
-    now = time.time()
-    window = int(now // rate_window)
-    key = f"chat:rate:{room_id}:{user_id}:"
-    current_key, previous_key = f"{key}{window}", f"{key}{window - 1}"
-    counts = cache.get_many([current_key, previous_key])
-    elapsed = (now % rate_window) / rate_window
-    estimate = counts.get(previous_key, 0) * (1 - elapsed) + counts.get(current_key, 0)
-    if estimate >= rate_limit:
-        return True
-    if not cache.add(current_key, 1, timeout=rate_window * 2 + 1):
-        try:
-            cache.incr(current_key)
-        except ValueError:  # expired between add and incr
-            cache.add(current_key, 1, timeout=rate_window * 2 + 1)
-    return False
+    return ratelimit.hit(f"chat:rate:{room_id}:{user_id}", rate_limit, rate_window) > 0
 
 
 def _parse_client_id(client_id):

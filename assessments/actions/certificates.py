@@ -28,12 +28,10 @@ import ipaddress
 import logging
 import re
 import secrets
-import time
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, Sum
@@ -44,6 +42,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lms.audit.actions import record
+from lms.core import ratelimit
 from lms.training.models import Tier, TrainingClass
 
 from .. import policy
@@ -859,7 +858,6 @@ def find_by_code(code):
 
 # --- The public verification's own rate limit --------------------------------------------
 
-DEFAULT_VERIFY_RATE_LIMIT = 30  # look-ups per minute from one client address
 VERIFY_RATE_WINDOW = 60  # seconds
 
 
@@ -874,16 +872,6 @@ class VerifyRateLimited(Exception):
                 "Please wait a minute and try again."
             )
         )
-
-
-def verify_rate_limit():
-    """Look-ups allowed per minute per client (``settings.CERTIFICATE_VERIFY_RATE_LIMIT``,
-    default 30); 0 turns the limit off."""
-    value = getattr(settings, "CERTIFICATE_VERIFY_RATE_LIMIT", DEFAULT_VERIFY_RATE_LIMIT)
-    try:
-        return max(int(value), 0)
-    except (TypeError, ValueError):
-        return DEFAULT_VERIFY_RATE_LIMIT
 
 
 def _client_key(address):
@@ -902,34 +890,22 @@ def _client_key(address):
 
 def check_verify_rate(client_address):
     """Count one look-up of the public verification (page, API) from ``client_address``, or
-    raise ``VerifyRateLimited`` without counting it when the address already made the limit's
-    number in the last minute. A sliding estimate over two fixed one-minute windows in the
-    cache, so every daphne worker shares it when the cache is Redis."""
-    limit = verify_rate_limit()
-    if not limit:
+    raise ``VerifyRateLimited`` without counting it when the address already made
+    ``CERTIFICATE_VERIFY_RATE_LIMIT`` look-ups in the last minute (0: no limit). The counter
+    is ``lms.core.ratelimit``'s; when the cache is down the look-up goes ahead (the record is
+    public anyway)."""
+    limit = settings.CERTIFICATE_VERIFY_RATE_LIMIT
+    if limit <= 0:
         return
-    now = time.time()
-    window = int(now // VERIFY_RATE_WINDOW)
-    key = f"certificates:verify:{_client_key(client_address)}:"
-    current_key, previous_key = f"{key}{window}", f"{key}{window - 1}"
     try:
-        counts = cache.get_many([current_key, previous_key])
-    except Exception:  # the cache (Redis) is down: verify anyway, a record is public
+        wait = ratelimit.hit(
+            f"certificates:verify:{_client_key(client_address)}", limit, VERIFY_RATE_WINDOW
+        )
+    except Exception:
         logger.warning("certificate verification rate limit skipped: cache unavailable")
         return
-    elapsed = (now % VERIFY_RATE_WINDOW) / VERIFY_RATE_WINDOW
-    estimate = counts.get(previous_key, 0) * (1 - elapsed) + counts.get(current_key, 0)
-    if estimate >= limit:
-        raise VerifyRateLimited(retry_after=max(1, int(VERIFY_RATE_WINDOW * (1 - elapsed)) + 1))
-    timeout = VERIFY_RATE_WINDOW * 2 + 1
-    try:
-        if not cache.add(current_key, 1, timeout=timeout):
-            try:
-                cache.incr(current_key)
-            except ValueError:  # expired between add and incr
-                cache.add(current_key, 1, timeout=timeout)
-    except Exception:
-        logger.warning("certificate verification rate limit not counted: cache unavailable")
+    if wait:
+        raise VerifyRateLimited(retry_after=wait)
 
 
 def verification_facts(certificate, today=None):
