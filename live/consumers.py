@@ -4,21 +4,18 @@ import asyncio
 import contextlib
 import json
 import logging
-import time
 import uuid
-from contextlib import contextmanager
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.core.cache import cache
 from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from . import actions
+from . import actions, presence
 from .actions import ChatError
 from .auth import language_from_scope
 from .hub import hub, publish
@@ -78,82 +75,8 @@ class PingConsumer(AsyncWebsocketConsumer):
 CLOSE_NOT_FOUND = 4404  # not a member, or no such class: the same answer
 CLOSE_REMOVED = 4403  # removed from the class, deactivated or signed out
 MAX_CHAT_FRAME_BYTES = 16 * 1024
-PRESENCE_TTL = 90  # seconds a connection counts as online without a refresh
-PRESENCE_REFRESH = 30  # how often an open connection refreshes its presence
 BACKLOG_PAGE = 200
 SENT_MEMORY = 2000
-
-
-# Presence: ``chat:online:<room>`` holds ``{user id: {"user": {...}, "conns": {conn: expiry}}}``.
-# A connection's entry expires unless refreshed, so a crashed process leaves no ghost for more
-# than PRESENCE_TTL seconds. The read-modify-write is guarded by a short cache lock (``add`` is
-# atomic on Redis and in local memory), so processes sharing Redis do not lose each other's
-# updates.
-
-
-def _presence_key(room_id):
-    return f"chat:online:{room_id}"
-
-
-@contextmanager
-def _cache_lock(key, timeout=2):
-    lock = f"{key}:lock"
-    for _attempt in range(100):
-        if cache.add(lock, 1, timeout):
-            break
-        time.sleep(0.01)
-    try:
-        yield
-    finally:
-        cache.delete(lock)
-
-
-def _live(data, now):
-    for user_id in list(data):
-        conns = {c: t for c, t in data[user_id]["conns"].items() if t > now}
-        if conns:
-            data[user_id]["conns"] = conns
-        else:
-            del data[user_id]
-    return data
-
-
-def presence_join(room_id, user_info, conn):
-    """Count one more connection of a user; True when the user just came online."""
-    key = _presence_key(room_id)
-    with _cache_lock(key):
-        now = time.time()
-        data = _live(cache.get(key) or {}, now)
-        entry = data.setdefault(str(user_info["id"]), {"user": user_info, "conns": {}})
-        first = not entry["conns"]
-        entry["conns"][conn] = now + PRESENCE_TTL
-        cache.set(key, data, PRESENCE_TTL * 2)
-    return first
-
-
-def presence_refresh(room_id, user_info, conn):
-    presence_join(room_id, user_info, conn)
-
-
-def presence_leave(room_id, user_id, conn):
-    """Count one connection less; True when the user's last connection went."""
-    key = _presence_key(room_id)
-    with _cache_lock(key):
-        data = _live(cache.get(key) or {}, time.time())
-        entry = data.get(str(user_id))
-        if entry is None:
-            return False
-        entry["conns"].pop(conn, None)
-        last = not entry["conns"]
-        if last:
-            del data[str(user_id)]
-        cache.set(key, data, PRESENCE_TTL * 2)
-    return last
-
-
-def online(room_id):
-    data = _live(cache.get(_presence_key(room_id)) or {}, time.time())
-    return [entry["user"] for entry in data.values()]
 
 
 def presence_event(user_info, *, online):
@@ -187,6 +110,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     room = None
     held = None
     hello_last_id = 0
+    visible = False  # counted in presence (supervisors read quietly)
     connection = None  # daphne's connection, written to directly (live.wire)
 
     # --- Connection ---------------------------------------------------------------------------
@@ -221,7 +145,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await hub().join(self, *self.targets)
         # Supervisors read quietly: only members appear online.
         self.visible = membership.can_send
-        first = self.visible and await in_cache_thread(presence_join)(room.pk, self.me, self.conn)
+        first = self.visible and await in_cache_thread(presence.join)(room.pk, self.me, self.conn)
+        if self.visible:
+            presence.keeper().add(room.pk, self.me, self.conn)
         hello = await database_sync_to_async(self._hello)()
         await self.send_frame(hello)
         if after is not None:
@@ -234,7 +160,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.held = None
         if first:
             publish(("room", room.pk), presence_event(self.me, online=True))
-        self.keep_alive = asyncio.ensure_future(self._keep_alive())
 
     async def _send_backlog(self, after):
         """Send every stored message after id ``after`` not sent yet; the last id sent."""
@@ -273,7 +198,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 "muted_until": mute.until.isoformat() if mute else None,
             },
             "pinned": actions.messages_payload(room, actions.pinned_messages(room)),
-            "online": online(room.pk),
+            "online": presence.online(room.pk),
             "last_id": self.hello_last_id,
             "unread": actions.unread_count(room, user),
         }
@@ -291,24 +216,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
             del self.sent[next(iter(self.sent))]
         return True
 
-    async def _keep_alive(self):
-        try:
-            while True:
-                await asyncio.sleep(PRESENCE_REFRESH)
-                if self.visible:
-                    await in_cache_thread(presence_refresh)(self.room.pk, self.me, self.conn)
-        except asyncio.CancelledError:
-            pass
-
     async def disconnect(self, code):
         if self.room is None:
             return
         room, self.room = self.room, None
-        task = getattr(self, "keep_alive", None)
-        if task is not None:
-            task.cancel()
         await hub().leave(self, *self.targets)
-        last = self.visible and await in_cache_thread(presence_leave)(
+        if self.visible:
+            presence.keeper().discard(room.pk, self.conn)
+        last = self.visible and await in_cache_thread(presence.leave)(
             room.pk, self.user.pk, self.conn
         )
         if last:
@@ -432,6 +347,20 @@ class ChatConsumer(AsyncWebsocketConsumer):
     }
 
     # --- Events from the hub (live.hub) ---------------------------------------------------------
+
+    def deliver_now(self, event, frame=None):
+        """The hub's fast path: a live frame for an open daphne connection is written here and
+        now, without a coroutine per member; False sends everything else to ``deliver``."""
+        if (
+            self.held is not None
+            or self.connection is None
+            or frame is None
+            or event.get("type") != "chat.frame"
+        ):
+            return False
+        if self.room is not None and ("id" not in event or self._mark_sent(event["id"])):
+            frame.write_to(self.connection)
+        return True
 
     async def deliver(self, event, frame=None):
         """An event for this socket's room or user, from this process's hub; ``frame``, a

@@ -2,24 +2,30 @@
 
 Stock Channels gives every socket its own layer channel, so a frame to a room of 50 costs 50
 layer messages (50 Redis list pushes, or 50 in-memory queue puts and wake-ups). Here each
-process has ONE hub per event loop, with ONE layer channel. The hub joins the room and user
-groups of the sockets open in its process, receives each frame once, and hands it to its local
-sockets itself. A broadcast therefore costs one layer message per process, however big the room.
+process has ONE hub per event loop, with ONE layer channel, which is in ONE group of all the
+hubs (``chat-hubs``). The hub receives every event once and hands it to the sockets of its
+process that the event is for. A broadcast therefore costs one layer message per process,
+however big the room; and when events come faster than the layer takes them, the waiting ones
+go out together in one message (a batch), so forwarding keeps up however busy the rooms are.
 
 - ``publish(target, event)`` is the only way out. It may be called from the event loop or from
   any thread (the database thread after a commit, a view, a management command). Local sockets
-  get the event at once; with a layer shared between processes (Redis) the hub forwards it to
-  the group, in order, from one task; other processes' hubs deliver it to their sockets. A hub
-  ignores the copy of its own process's events that the layer hands back.
-- Events carry the publishing process and a per-room sequence number. A hub that sees a gap
-  (the layer dropped frames: a full channel) counts it (``stats()['dropped']``), logs it, and
-  tells its sockets in that room to catch up from the database (``chat.resync``). Messages are
-  stored before they are published, so a dropped frame is late, never lost.
+  get the event at once; with a layer shared between processes (Redis) the hub forwards it, in
+  order, from one task; other processes' hubs deliver it to their sockets. A hub ignores the
+  copy of its own process's batches that the layer hands back.
+- Every process hears every room's events and keeps those of its own sockets. With members
+  spread over the processes by a load balancer, nearly every process holds members of every
+  busy room anyway, and one group means no group changes when sockets come and go.
+- Events carry the publishing process and a per-target sequence number. A hub that sees a gap
+  (the layer dropped a batch: a full channel) counts it (``stats()['dropped']``), logs it, and
+  tells its sockets of that target to catch up from the database (``chat.resync``). Messages
+  are stored before they are published, so a dropped frame is late, never lost.
 - With the in-memory layer (one process) nothing goes through the layer at all.
 
 Targets are ``("room", room_id)`` and ``("user", user_id)``; consumers implement
-``async deliver(event, frame)``, where ``frame`` is one ``live.wire.Frame`` of the event's
-text shared by every local socket it goes to (framed once, written to each).
+``deliver_now(event, frame)``, which handles the common case at once and answers False when it
+cannot, and then ``async deliver(event, frame)``; ``frame`` is one ``live.wire.Frame`` of the
+event's text shared by every local socket it goes to (framed once, written to each).
 """
 
 import asyncio
@@ -38,16 +44,13 @@ from .wire import Frame
 logger = logging.getLogger(__name__)
 
 PROCESS = uuid.uuid4().hex[:12]
-GROUP_REFRESH = 600  # seconds between re-adding this process's channel to its groups
+HUB_GROUP = "chat-hubs"  # every process's hub channel
+GROUP_REFRESH = 600  # seconds between re-adding this process's channel to the group
+MAX_BATCH = 100  # events forwarded in one layer message at most
 _hubs = weakref.WeakKeyDictionary()  # event loop -> Hub
 _hubs_lock = threading.Lock()
 _sequence = defaultdict(itertools.count)  # (kind, key) -> per-process event numbers
 _sequence_lock = threading.Lock()
-
-
-def group_name(target):
-    kind, key = target
-    return f"chat-room-{key}" if kind == "room" else f"user-{key}"
 
 
 def _next_seq(target):
@@ -78,10 +81,7 @@ class Hub:
     async def join(self, consumer, *targets):
         await self._start()
         for target in targets:
-            first = not self.members[target]
             self.members[target].add(consumer)
-            if first and self.layer is not None:
-                await self.layer.group_add(group_name(target), self.channel)
 
     async def leave(self, consumer, *targets):
         for target in targets:
@@ -91,11 +91,6 @@ class Hub:
             members.discard(consumer)
             if not members:
                 del self.members[target]
-                if self.layer is not None:
-                    try:
-                        await self.layer.group_discard(group_name(target), self.channel)
-                    except Exception:
-                        logger.exception("chat hub could not leave %s", group_name(target))
         if not self.members:
             await self._stop()
 
@@ -116,6 +111,11 @@ class Hub:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if self.layer is not None:
+                try:
+                    await self.layer.group_discard(HUB_GROUP, self.channel)
+                except Exception:
+                    logger.exception("chat hub could not leave %s", HUB_GROUP)
             self.channel = None
 
     async def _start(self):
@@ -124,6 +124,7 @@ class Hub:
                 return
             if self.layer is not None:
                 self.channel = await self.layer.new_channel(prefix="chat-hub")
+                await self.layer.group_add(HUB_GROUP, self.channel)
                 self._tasks += [
                     asyncio.ensure_future(self._read()),
                     asyncio.ensure_future(self._forward()),
@@ -144,7 +145,9 @@ class Hub:
             frame = Frame(event["text"]) if "text" in event else None
             for consumer in list(self.members.get(target, ())):
                 try:
-                    await consumer.deliver(event, frame)
+                    # Most frames are written without a coroutine per member.
+                    if not consumer.deliver_now(event, frame):
+                        await consumer.deliver(event, frame)
                     self.counts["delivered"] += 1
                 except Exception:
                     logger.exception("chat frame to a socket failed")
@@ -152,18 +155,22 @@ class Hub:
     async def _read(self):
         while True:
             try:
-                event = await self.layer.receive(self.channel)
+                batch = await self.layer.receive(self.channel)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 logger.exception("chat hub could not read its channel; retrying")
                 await asyncio.sleep(1)
                 continue
-            origin, target = event.get("origin"), tuple(event.get("target") or ())
-            if origin == PROCESS or len(target) != 2:
+            origin = batch.get("origin")
+            if origin == PROCESS:
                 continue
-            self._check_sequence(origin, target, event.get("seq"))
-            self.put(target, event)
+            for event in batch.get("events") or ():
+                target = tuple(event.get("target") or ())
+                if len(target) != 2:
+                    continue
+                self._check_sequence(origin, target, event.get("seq"))
+                self.put(target, event)
 
     def _check_sequence(self, origin, target, seq):
         if not isinstance(seq, int):
@@ -178,32 +185,44 @@ class Hub:
 
     # --- Out --------------------------------------------------------------------------------
 
-    def forward(self, target, event):
+    def forward(self, event):
         if self.layer is not None and self._tasks:
-            self.outbox.put_nowait((target, event))
+            self.outbox.put_nowait(event)
 
     async def _forward(self):
         while True:
-            queued = await self.outbox.get()
-            if queued is None:  # stopping
+            event = await self.outbox.get()
+            if event is None:  # stopping
                 return
-            target, event = queued
+            # Whatever queued up while the last batch was on its way goes out together.
+            events = [event]
+            while len(events) < MAX_BATCH and not self.outbox.empty():
+                event = self.outbox.get_nowait()
+                if event is None:
+                    break
+                events.append(event)
             try:
-                await self.layer.group_send(group_name(target), event)
-                self.counts["published"] += 1
+                await self.layer.group_send(HUB_GROUP, batch_of(events))
+                self.counts["published"] += len(events)
             except Exception:  # members catch up from the database (resync or resume)
-                self.counts["forward_failed"] += 1
-                logger.exception("chat frame to %s not forwarded", group_name(target))
+                self.counts["forward_failed"] += len(events)
+                logger.exception("chat: %s events not forwarded", len(events))
+            if event is None:
+                return
 
     async def _refresh(self):
-        """Group memberships expire in the layer (``group_expiry``); renew them."""
+        """Group memberships expire in the layer (``group_expiry``); renew this one."""
         while True:
             await asyncio.sleep(GROUP_REFRESH)
-            for target in list(self.members):
-                try:
-                    await self.layer.group_add(group_name(target), self.channel)
-                except Exception:
-                    logger.exception("chat hub could not renew %s", group_name(target))
+            try:
+                await self.layer.group_add(HUB_GROUP, self.channel)
+            except Exception:
+                logger.exception("chat hub could not renew %s", HUB_GROUP)
+
+
+def batch_of(events):
+    """The layer message carrying ``events`` (each with its target) to the other hubs."""
+    return {"type": "chat.batch", "origin": PROCESS, "events": events}
 
 
 def hub():
@@ -242,19 +261,19 @@ def publish(target, event):
     forwarder = next((h for h in hubs if h.layer is not None and h._tasks), None)
     if forwarder is not None:
         if forwarder.loop is running:
-            forwarder.forward(target, event)
+            forwarder.forward(event)
         else:
             try:
-                forwarder.loop.call_soon_threadsafe(forwarder.forward, target, event)
+                forwarder.loop.call_soon_threadsafe(forwarder.forward, event)
                 return
             except RuntimeError:
                 pass
-            _send_now(layer, target, event)
+            _send_now(layer, event)
         return
-    _send_now(layer, target, event)
+    _send_now(layer, event)
 
 
-def _send_now(layer, target, event):
+def _send_now(layer, event):
     """No hub in this process (a view in a WSGI worker, a command): publish directly."""
     try:
         loop = asyncio.get_running_loop()
@@ -262,13 +281,13 @@ def _send_now(layer, target, event):
         loop = None
     try:
         if loop is not None:
-            loop.create_task(layer.group_send(group_name(target), event))
+            loop.create_task(layer.group_send(HUB_GROUP, batch_of([event])))
         else:
             from asgiref.sync import async_to_sync
 
-            async_to_sync(layer.group_send)(group_name(target), event)
+            async_to_sync(layer.group_send)(HUB_GROUP, batch_of([event]))
     except Exception:
-        logger.exception("chat frame to %s not published", group_name(target))
+        logger.exception("chat frame to %s not published", event["target"])
 
 
 def stats():

@@ -63,8 +63,12 @@ async def test_on_redis_a_broadcast_is_one_layer_message_per_process(chat, setti
     layer = get_channel_layer()
 
     def message_sends():
-        rooms = [c for c in group_send.call_args_list if c.args[0].startswith("chat-room-")]
-        return [c for c in rooms if c.args[1].get("id") is not None]
+        return [
+            call
+            for call in group_send.call_args_list
+            if call.args[0] == hub.HUB_GROUP
+            and any(event.get("id") is not None for event in call.args[1]["events"])
+        ]
 
     with mock.patch.object(layer, "group_send", wraps=layer.group_send) as group_send:
         await send_message(sockets[0], "三个人，一次发布")
@@ -76,7 +80,7 @@ async def test_on_redis_a_broadcast_is_one_layer_message_per_process(chat, setti
                 break
             await asyncio.sleep(0.02)
         await asyncio.sleep(0.2)  # and no second forward follows
-    # Three members in this process: one group_send to the room, not three.
+    # Three members in this process: one group_send to all the hubs, not three.
     assert len(message_sends()) == 1
     for socket in sockets:
         await socket.disconnect()
@@ -133,7 +137,8 @@ async def test_a_failing_socket_does_not_stop_the_others(chat, settings):
     bob, _ = await join(chat.trainees[1], chat.training_class.pk)
     broken = mock.AsyncMock(side_effect=RuntimeError("socket gone"))
     the_hub = hub.hub()
-    the_hub.members[("room", chat.room.pk)].add(mock.Mock(deliver=broken))
+    failing = mock.Mock(deliver=broken, deliver_now=mock.Mock(return_value=False))
+    the_hub.members[("room", chat.room.pk)].add(failing)
     await send_message(alice, "照常送达")
     assert (await receive_type(bob, "message"))[0]["body"] == "照常送达"
     assert broken.awaited
@@ -170,3 +175,111 @@ async def test_the_hub_stops_with_its_last_socket_and_starts_again(chat, setting
     assert (await receive_type(alice, "message"))[0]["body"] == "又连上了"
     await alice.disconnect()
     await bob.disconnect()
+
+
+# --- Forwarding between processes, on a stand-in for a shared layer ------------------------------
+
+
+class SharedLayer:
+    """Just enough of a cross-process layer: records what is sent, hands out what is queued."""
+
+    def __init__(self):
+        self.sent = []
+        self.incoming = asyncio.Queue()
+        self.groups = {}
+        self.release = asyncio.Event()
+        self.release.set()
+
+    async def new_channel(self, prefix="specific"):
+        return f"{prefix}.test!1"
+
+    async def group_add(self, group, channel):
+        self.groups.setdefault(group, set()).add(channel)
+
+    async def group_discard(self, group, channel):
+        self.groups.get(group, set()).discard(channel)
+
+    async def group_send(self, group, message):
+        await self.release.wait()  # a slow layer: the forwarder waits here
+        self.sent.append((group, message))
+
+    async def receive(self, channel):
+        return await self.incoming.get()
+
+
+class Member:
+    def __init__(self):
+        self.events = []
+
+    def deliver_now(self, event, frame):
+        self.events.append(event)
+        return True
+
+    async def deliver(self, event, frame):  # pragma: no cover - deliver_now takes everything
+        raise AssertionError
+
+
+async def started_hub(*targets):
+    layer = SharedLayer()
+    the_hub = hub.Hub(asyncio.get_running_loop(), layer)
+    member = Member()
+    await the_hub.join(member, *targets)
+    return the_hub, layer, member
+
+
+async def test_the_hub_joins_one_group_for_all_processes():
+    the_hub, layer, member = await started_hub(("room", 1), ("user", 5))
+    assert layer.groups == {hub.HUB_GROUP: {the_hub.channel}}
+    await the_hub.leave(member, ("room", 1), ("user", 5))
+    assert layer.groups == {hub.HUB_GROUP: set()}
+
+
+async def test_events_that_queue_up_go_out_in_one_batch_in_order():
+    the_hub, layer, member = await started_hub(("room", 1))
+    layer.release.clear()  # the layer is slow to take the first event
+    events = [
+        {"type": "chat.frame", "text": "{}", "target": ["room", 1], "seq": n} for n in (1, 2, 3, 4)
+    ]
+    the_hub.forward(events[0])
+    await asyncio.sleep(0.05)  # the forwarder took it and waits on the layer
+    for event in events[1:]:
+        the_hub.forward(event)
+    await asyncio.sleep(0.05)
+    layer.release.set()
+    for _ in range(100):
+        if sum(len(message["events"]) for _group, message in layer.sent) == 4:
+            break
+        await asyncio.sleep(0.01)
+    batches = [message["events"] for _group, message in layer.sent]
+    assert batches == [events[:1], events[1:]]  # the first alone, the rest together
+    assert all(m["origin"] == hub.PROCESS and m["type"] == "chat.batch" for _g, m in layer.sent)
+    assert the_hub.counts["published"] == 4
+    await the_hub.leave(member, ("room", 1))
+
+
+async def test_a_batch_from_another_process_reaches_the_members_it_is_for():
+    the_hub, layer, member = await started_hub(("room", 1))
+    mine = {"type": "chat.frame", "text": "{}", "target": ["room", 1], "seq": 1}
+    theirs = [
+        {"type": "chat.frame", "text": '{"n":1}', "target": ["room", 1], "seq": 1},
+        {"type": "chat.frame", "text": '{"n":2}', "target": ["room", 2], "seq": 1},  # not here
+        {"type": "chat.frame", "text": '{"n":3}', "target": ["room", 1], "seq": 2},
+    ]
+    await layer.incoming.put({"type": "chat.batch", "origin": hub.PROCESS, "events": [mine]})
+    await layer.incoming.put({"type": "chat.batch", "origin": "elsewhere", "events": theirs})
+    for _ in range(100):
+        if len(member.events) == 2:
+            break
+        await asyncio.sleep(0.01)
+    assert [event["text"] for event in member.events] == ['{"n":1}', '{"n":3}']
+    assert the_hub.counts["dropped"] == 0
+    # A lost batch shows as a gap: the members of that room catch up from the database.
+    await layer.incoming.put(
+        {"type": "chat.batch", "origin": "elsewhere", "events": [{**theirs[2], "seq": 5}]}
+    )
+    for _ in range(100):
+        if the_hub.counts["dropped"]:
+            break
+        await asyncio.sleep(0.01)
+    assert the_hub.counts["dropped"] == 2
+    await the_hub.leave(member, ("room", 1))

@@ -401,21 +401,64 @@ def test_leaving_a_class_deactivation_and_sign_out_notify_open_sockets(
 
 
 def test_presence_counts_connections_and_forgets_ghosts():
-    from live.consumers import online, presence_join, presence_leave, presence_refresh
+    from live import presence
 
     alice = {"id": 1, "name": "张三", "role": "trainee"}
     bob = {"id": 2, "name": "李四", "role": "trainee"}
-    assert presence_join(7, alice, "phone") is True
-    assert presence_join(7, alice, "laptop") is False  # a second tab: already online
-    assert presence_join(7, bob, "phone") is True
-    assert sorted(user["id"] for user in online(7)) == [1, 2]
-    assert presence_leave(7, 1, "phone") is False
-    assert presence_leave(7, 1, "laptop") is True
-    assert online(7) == [bob]
+    assert presence.join(7, alice, "phone") is True
+    assert presence.join(7, alice, "laptop") is False  # a second tab: already online
+    assert presence.join(7, bob, "phone") is True
+    assert sorted(user["id"] for user in presence.online(7)) == [1, 2]
+    assert presence.leave(7, 1, "phone") is False
+    assert presence.leave(7, 1, "laptop") is True
+    assert presence.online(7) == [bob]
     # Bob's process crashed: nobody refreshes or removes his connection.
     with time_machine.travel(timezone.now() + datetime.timedelta(seconds=60)):
-        presence_join(7, alice, "phone")
-        assert len(online(7)) == 2
+        presence.join(7, alice, "phone")
+        assert len(presence.online(7)) == 2
     with time_machine.travel(timezone.now() + datetime.timedelta(seconds=120)):
-        presence_refresh(7, alice, "phone")
-        assert online(7) == [alice]
+        assert presence.refresh(7, [(alice, "phone")]) == []  # still online: nobody arrived
+        assert presence.online(7) == [alice]
+
+
+def test_presence_refreshes_a_process_connections_in_one_update(monkeypatch):
+    from live import presence
+
+    alice = {"id": 1, "name": "张三", "role": "trainee"}
+    bob = {"id": 2, "name": "李四", "role": "trainee"}
+    presence.join(8, alice, "a1")
+    writes = []
+    real_set = presence.cache.set
+    monkeypatch.setattr(
+        presence.cache, "set", lambda *a, **k: writes.append(a) or real_set(*a, **k)
+    )
+    arrived = presence.refresh(8, [(alice, "a1"), (alice, "a2"), (bob, "b1")])
+    assert arrived == [2] and len(writes) == 1
+    assert sorted(u["id"] for u in presence.online(8)) == [1, 2]
+
+
+@pytest.mark.asyncio
+async def test_the_keeper_renews_its_connections_room_by_room(monkeypatch):
+    from live import presence
+
+    calls = []
+
+    async def fake_refresh(room_id, connections):
+        calls.append((room_id, sorted(conn for _user, conn in connections)))
+
+    monkeypatch.setattr(presence, "in_thread", fake_refresh)
+    keeper = presence.Keeper()
+    alice = {"id": 1, "name": "张三", "role": "trainee"}
+    keeper.add(3, alice, "a1")
+    keeper.add(3, alice, "a2")
+    keeper.add(4, alice, "a3")
+    assert keeper.task is not None
+    await keeper.renew()
+    assert sorted(calls) == [(3, ["a1", "a2"]), (4, ["a3"])]
+    keeper.discard(3, "a1")
+    keeper.discard(4, "a3")
+    calls.clear()
+    await keeper.renew()
+    assert calls == [(3, ["a2"])]
+    keeper.discard(3, "a2")
+    assert keeper.task is None and not keeper.rooms  # nothing left to renew: the task stops
