@@ -249,28 +249,31 @@ def publish(target, event):
         running = asyncio.get_running_loop()
     except RuntimeError:
         running = None
+    # Other processes first: their way is longer (the layer), and the forwarder's first
+    # network wait lets the local sockets be written meanwhile.
+    _to_other_processes(event, hubs, running)
     for each in hubs:
         if each.loop is running:
             each.put(target, event)
         else:
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
                 each.loop.call_soon_threadsafe(each.put, target, event)
+
+
+def _to_other_processes(event, hubs, running):
     layer = get_channel_layer()
     if not _shared(layer):
         return
     forwarder = next((h for h in hubs if h.layer is not None and h._tasks), None)
-    if forwarder is not None:
-        if forwarder.loop is running:
-            forwarder.forward(event)
-        else:
-            try:
-                forwarder.loop.call_soon_threadsafe(forwarder.forward, event)
-                return
-            except RuntimeError:
-                pass
+    if forwarder is None:
+        _send_now(layer, event)
+    elif forwarder.loop is running:
+        forwarder.forward(event)
+    else:
+        try:
+            forwarder.loop.call_soon_threadsafe(forwarder.forward, event)
+        except RuntimeError:  # its loop closed meanwhile
             _send_now(layer, event)
-        return
-    _send_now(layer, event)
 
 
 def _send_now(layer, event):
