@@ -71,7 +71,7 @@ class Hub:
         self.channel = None
         self.inbox = asyncio.Queue()
         self.outbox = asyncio.Queue()
-        self.seen = {}  # (process, target) -> last sequence number
+        self.seen = defaultdict(dict)  # target with local sockets -> {process: last sequence}
         self.counts = {"delivered": 0, "published": 0, "dropped": 0, "forward_failed": 0}
         self._ready = asyncio.Lock()
         self._tasks = []
@@ -91,6 +91,7 @@ class Hub:
             members.discard(consumer)
             if not members:
                 del self.members[target]
+                self.seen.pop(target, None)  # a later socket starts counting afresh
         if not self.members:
             await self._stop()
 
@@ -173,10 +174,13 @@ class Hub:
                 self.put(target, event)
 
     def _check_sequence(self, origin, target, seq):
-        if not isinstance(seq, int):
+        """Count and repair a gap in ``origin``'s numbers for a target with local sockets
+        (numbers of other targets are not kept: every process hears every target)."""
+        if not isinstance(seq, int) or target not in self.members:
             return
-        last = self.seen.get((origin, target))
-        self.seen[(origin, target)] = max(seq, last or 0)
+        seen = self.seen[target]
+        last = seen.get(origin)
+        seen[origin] = max(seq, last or 0)
         if last is not None and seq > last + 1:
             missing = seq - last - 1
             self.counts["dropped"] += missing

@@ -31,7 +31,7 @@ redis.call('INCR', KEYS[1])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 return 0
 """
-_scripts = {}  # redis client -> registered script (its SHA is sent, the body only once)
+_script = None  # registered once per process: its SHA is sent, the body only when Redis asks
 
 
 def hit(key, limit, window):
@@ -64,8 +64,8 @@ def hit(key, limit, window):
 
 def _hit_redis(cache, current_key, previous_key, weight, limit, timeout):
     keys = [cache.make_and_validate_key(current_key), cache.make_and_validate_key(previous_key)]
-    client = cache._cache.get_client(keys[0], write=True)
-    script = _scripts.get(client)
-    if script is None:
-        script = _scripts[client] = client.register_script(_HIT_SCRIPT)
-    return script(keys=keys, args=[repr(weight), limit, int(timeout)]) == 1
+    client = cache._cache.get_client(keys[0], write=True)  # a new client object on each call
+    global _script
+    if _script is None:
+        _script = client.register_script(_HIT_SCRIPT)
+    return _script(keys=keys, args=[repr(weight), limit, int(timeout)], client=client) == 1

@@ -283,3 +283,22 @@ async def test_a_batch_from_another_process_reaches_the_members_it_is_for():
         await asyncio.sleep(0.01)
     assert the_hub.counts["dropped"] == 2
     await the_hub.leave(member, ("room", 1))
+
+
+async def test_numbers_are_kept_only_while_the_process_has_sockets_of_the_target():
+    the_hub, _layer, member = await started_hub(("room", 1))
+    the_hub._check_sequence("elsewhere", ("room", 2), 1)  # no socket here for room 2
+    the_hub._check_sequence("elsewhere", ("room", 2), 9)
+    the_hub._check_sequence("elsewhere", ("room", 1), 1)
+    assert the_hub.counts["dropped"] == 0 and ("room", 2) not in the_hub.seen
+    # Room 1's last member leaves and the events go on; a new member starts afresh.
+    other = Member()
+    await the_hub.join(other, ("room", 3))  # keeps the hub running
+    await the_hub.leave(member, ("room", 1))
+    await the_hub.join(member, ("room", 1))
+    the_hub._check_sequence("elsewhere", ("room", 1), 7)
+    assert the_hub.counts["dropped"] == 0
+    the_hub._check_sequence("elsewhere", ("room", 1), 9)  # but 8 is missing now
+    assert the_hub.counts["dropped"] == 1
+    await the_hub.leave(member, ("room", 1))
+    await the_hub.leave(other, ("room", 3))
