@@ -15,6 +15,7 @@ The functions here block on the cache; the consumer calls them in a worker threa
 
 import asyncio
 import logging
+import threading
 import time
 import weakref
 from collections import defaultdict
@@ -141,12 +142,14 @@ class Keeper:
 
 
 _keepers = weakref.WeakKeyDictionary()  # event loop -> Keeper
+_keepers_lock = threading.Lock()  # loops in other threads (tests, servers) share the dict
 
 
 def keeper():
     """The running loop's keeper (made on first use)."""
     loop = asyncio.get_running_loop()
-    found = _keepers.get(loop)
-    if found is None:
-        found = _keepers[loop] = Keeper()
-    return found
+    with _keepers_lock:
+        found = _keepers.get(loop)
+        if found is None:
+            found = _keepers[loop] = Keeper()
+        return found
