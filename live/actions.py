@@ -258,11 +258,29 @@ def unread_count(room, user):
 # --- Send ------------------------------------------------------------------------------------
 
 
+def _rate_key(room_id, user_id):
+    return f"chat:rate:{room_id}:{user_id}"
+
+
 def _rate_limited(room_id, user_id):
     """Counts this attempt; True when the user already sent ``CHAT_RATE_LIMIT``'s count of
     messages in its number of seconds (``lms.core.ratelimit``)."""
     rate_limit, rate_window = getattr(settings, "CHAT_RATE_LIMIT", DEFAULT_RATE_LIMIT)
-    return ratelimit.hit(f"chat:rate:{room_id}:{user_id}", rate_limit, rate_window) > 0
+    return ratelimit.hit(_rate_key(room_id, user_id), rate_limit, rate_window) > 0
+
+
+async def acount_send(room_id, user_id):
+    """The socket's way to the rate limit, awaited on the event loop before the send goes to
+    the database thread: ``(over_limit, counted)``. Pass ``over_limit`` to
+    ``check_send_message``; unless it stored a new message, give ``counted`` (when not None)
+    back with ``arefund_send``, so that resends and refused sends do not count."""
+    rate_limit, rate_window = getattr(settings, "CHAT_RATE_LIMIT", DEFAULT_RATE_LIMIT)
+    wait, counted = await ratelimit.acount(_rate_key(room_id, user_id), rate_limit, rate_window)
+    return wait > 0, counted
+
+
+async def arefund_send(counted):
+    await ratelimit.arefund(counted)
 
 
 def _parse_client_id(client_id):
@@ -275,7 +293,14 @@ def _parse_client_id(client_id):
 
 
 def check_send_message(
-    room, user, *, client_id, body, kind=ChatMessage.Kind.TEXT, attachment_id=None
+    room,
+    user,
+    *,
+    client_id,
+    body,
+    kind=ChatMessage.Kind.TEXT,
+    attachment_id=None,
+    over_limit=None,
 ):
     """Send a message to ``room`` as ``user``: ``(message, created)``.
 
@@ -283,6 +308,9 @@ def check_send_message(
     ``created=False`` (before the mute, lock and rate-limit checks, so a resend after a lost ack
     always succeeds). The hot path of the chat: membership, lock, mute and the resend check are
     one statement (``policy.send_facts``), then one INSERT, in one short transaction.
+
+    The rate limit is counted here, unless the caller counted it already (``acount_send``) and
+    passes ``over_limit``.
     """
     client_id = _parse_client_id(client_id)
     if body is None:
@@ -322,7 +350,9 @@ def check_send_message(
                 membership.can_moderate and kind == ChatMessage.Kind.ANNOUNCEMENT
             ):
                 raise ChatError("locked")
-            if _rate_limited(room.pk, user.pk):
+            if over_limit is None:
+                over_limit = _rate_limited(room.pk, user.pk)
+            if over_limit:
                 raise ChatError("rate_limited")
             return do_send_message(
                 room,

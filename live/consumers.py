@@ -269,14 +269,23 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.send_error(code, client_id=client_id)
 
     async def on_send(self, frame):
-        message, _created = await database_sync_to_async(actions.check_send_message)(
-            self.room,
-            self.user,
-            client_id=frame.get("client_id"),
-            body=frame.get("body"),
-            kind=frame.get("kind") or "text",
-            attachment_id=frame.get("attachment"),
-        )
+        # The rate limit is counted here, on the loop, so the database thread never waits on
+        # the cache's network; a send that stores nothing new gives its count back.
+        over_limit, counted = await actions.acount_send(self.room.pk, self.user.pk)
+        created = False
+        try:
+            message, created = await database_sync_to_async(actions.check_send_message)(
+                self.room,
+                self.user,
+                client_id=frame.get("client_id"),
+                body=frame.get("body"),
+                kind=frame.get("kind") or "text",
+                attachment_id=frame.get("attachment"),
+                over_limit=over_limit,
+            )
+        finally:
+            if counted is not None and not created:
+                await self._refund(counted)
         await self.send_frame(
             {
                 "type": "ack",
@@ -284,6 +293,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 "id": message.pk,
             }
         )
+
+    @staticmethod
+    async def _refund(counted):
+        try:
+            await actions.arefund_send(counted)
+        except Exception:  # the count lapses with its window anyway
+            logger.exception("chat rate-limit count not given back")
 
     async def on_history(self, frame):
         before = _int_or_none(frame.get("before"))

@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import uuid
 
 import pytest
 import time_machine
@@ -299,6 +300,35 @@ async def test_the_rate_limit_answers_with_an_error_frame(chat):
                 await receive_type(a, "message")
             codes.append(frame.get("code") or frame["type"])
         assert codes == ["ack"] * 10 + ["rate_limited"]
+        await a.disconnect()
+
+
+async def test_resends_and_refused_sends_do_not_use_up_the_limit(chat, settings):
+    """The socket counts a send before it reaches the database and gives the count back when
+    nothing new was stored: a resend, an empty body, or a send refused by the limit itself."""
+    settings.CHAT_RATE_LIMIT = (3, 60)
+    with time_machine.travel(
+        datetime.datetime(2026, 12, 1, 2, 0, 1, tzinfo=datetime.UTC), tick=False
+    ):
+        a, _ = await join(chat.trainees[0], chat.training_class.pk)
+
+        async def answer(**fields):
+            await send(a, {"type": "message.send", **fields})
+            while True:
+                frame = await skip_presence(a, 2)
+                if frame["type"] in ("ack", "error"):
+                    return frame.get("code") or frame["type"]
+
+        first = "0c8a4d9e-1f2b-4c3d-8e5f-6a7b8c9d0e1f"
+        assert await answer(client_id=first, body="第一条") == "ack"
+        for _ in range(3):
+            assert await answer(client_id=first, body="第一条") == "ack"  # resends
+            assert await answer(client_id=str(uuid.uuid4()), body="   ") == "empty"
+        assert await answer(client_id=str(uuid.uuid4()), body="第二条") == "ack"
+        assert await answer(client_id=str(uuid.uuid4()), body="第三条") == "ack"
+        for _ in range(2):  # refused sends are not counted either
+            assert await answer(client_id=str(uuid.uuid4()), body="第四条") == "rate_limited"
+        assert await answer(client_id=first, body="第一条") == "ack"  # a resend still works
         await a.disconnect()
 
 

@@ -80,3 +80,28 @@ def test_the_previous_window_weighs_less_as_it_slides_away(cache):
     with time_machine.travel(START + datetime.timedelta(seconds=18), tick=False):
         assert [ratelimit.hit("k", 4, 10) for _ in range(3)] == [0, 0, 0]
         assert 2 <= ratelimit.hit("k", 4, 10) <= 3
+
+
+def test_a_refund_takes_one_count_back_and_never_below_zero(cache):
+    with time_machine.travel(START + datetime.timedelta(seconds=1), tick=False):
+        first = ratelimit.count("k", 2, 10)
+        second = ratelimit.count("k", 2, 10)
+        assert first == (0, first[1]) and first[1] == second[1]
+        assert ratelimit.count("k", 2, 10) == (10, None)  # refused: nothing to give back
+        ratelimit.refund(first[1])
+        assert ratelimit.count("k", 2, 10)[0] == 0  # room for one again
+        for _ in range(4):
+            ratelimit.refund(first[1])
+        assert cache.get(first[1]) == 0
+
+
+@pytest.mark.asyncio
+async def test_on_an_event_loop_the_same_counts(cache):
+    with time_machine.travel(START + datetime.timedelta(seconds=1), tick=False):
+        results = [await ratelimit.acount("k", 2, 10) for _ in range(3)]
+        assert [wait for wait, _counted in results] == [0, 0, 10]
+        counted = results[0][1]
+        assert results[2][1] is None and counted is not None
+        await ratelimit.arefund(counted)
+        assert (await ratelimit.acount("k", 2, 10))[0] == 0
+        assert ratelimit.hit("k", 2, 10) == 10  # the sync and async ways share the counts
