@@ -7,8 +7,9 @@ Redis and in local memory), so processes sharing Redis do not lose each other's 
 
 Refreshing is done per process, not per socket: one ``Keeper`` per event loop renews, every
 ``REFRESH`` seconds, all the connections its process holds in a room with one locked update per
-room. Per socket, 500 members who joined together would all refresh in the same second, each
-taking the room's lock in turn (hundreds of cache round trips at once, every 30 s).
+room, the rooms spread evenly over the period. Per socket, 500 members who joined together
+would all refresh in the same second, each taking the room's lock in turn (hundreds of cache
+round trips at once, every 30 s).
 
 The functions here block on the cache; the consumer calls them in a worker thread.
 """
@@ -128,17 +129,30 @@ class Keeper:
             self.task = None
 
     async def _run(self):
+        # Rooms one after another across the period, not all at once: a burst of cache
+        # updates every 30 s would delay the frames being written meanwhile.
         while True:
-            await asyncio.sleep(REFRESH)
-            await self.renew()
+            rooms = list(self.rooms)
+            for room_id in rooms:
+                await asyncio.sleep(REFRESH / len(rooms))
+                await self._renew(room_id)
+            if not rooms:
+                await asyncio.sleep(REFRESH)
 
     async def renew(self):
-        for room_id, conns in list(self.rooms.items()):
-            connections = [(user_info, conn) for conn, user_info in conns.items()]
-            try:
-                await in_thread(room_id, connections)
-            except Exception:  # the next round tries again; entries live for TTL
-                logger.exception("chat presence of room %s not renewed", room_id)
+        """Renew every room's connections now."""
+        for room_id in list(self.rooms):
+            await self._renew(room_id)
+
+    async def _renew(self, room_id):
+        conns = self.rooms.get(room_id)
+        if not conns:
+            return
+        connections = [(user_info, conn) for conn, user_info in conns.items()]
+        try:
+            await in_thread(room_id, connections)
+        except Exception:  # the next round tries again; entries live for TTL
+            logger.exception("chat presence of room %s not renewed", room_id)
 
 
 _keepers = weakref.WeakKeyDictionary()  # event loop -> Keeper

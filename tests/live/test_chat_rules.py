@@ -462,3 +462,31 @@ async def test_the_keeper_renews_its_connections_room_by_room(monkeypatch):
     assert calls == [(3, ["a2"])]
     keeper.discard(3, "a2")
     assert keeper.task is None and not keeper.rooms  # nothing left to renew: the task stops
+
+
+@pytest.mark.asyncio
+async def test_the_keeper_spreads_its_rooms_over_the_period(monkeypatch):
+    import asyncio
+
+    from live import presence
+
+    renewed = []
+
+    async def fake_refresh(room_id, connections):
+        renewed.append((room_id, asyncio.get_running_loop().time()))
+
+    monkeypatch.setattr(presence, "in_thread", fake_refresh)
+    monkeypatch.setattr(presence, "REFRESH", 0.4)
+    keeper = presence.Keeper()
+    alice = {"id": 1, "name": "张三", "role": "trainee"}
+    start = asyncio.get_running_loop().time()
+    for room_id in (1, 2, 3, 4):
+        keeper.add(room_id, alice, f"c{room_id}")
+    await asyncio.sleep(0.5)
+    keeper.discard(1, "c1")
+    keeper.discard(2, "c2")
+    keeper.discard(3, "c3")
+    keeper.discard(4, "c4")
+    assert [room for room, _at in renewed[:4]] == [1, 2, 3, 4]
+    gaps = [at - start for _room, at in renewed[:4]]
+    assert gaps[0] >= 0.09 and gaps[3] >= 0.39  # one room every tenth of the period
