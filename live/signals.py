@@ -8,7 +8,7 @@
 - When someone's roles change (administrator, officer), their sockets re-check too: an open
   socket caches the user's roles, and roles decide who supervises and who moderates.
 
-Notices go to the per-user group ``user-<id>`` after the transaction commits.
+Notices go to the user (``("user", id)`` through ``live.hub``) after the transaction commits.
 """
 
 from django.contrib.auth import get_user_model
