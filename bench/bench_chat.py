@@ -34,7 +34,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -47,6 +46,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.run import free_port, wait_until_up  # noqa: E402
+
 ROOMS = 10
 MEMBERS = 50
 RATES = (5, 20)  # messages a second per room
@@ -58,25 +59,6 @@ DRAIN = float(os.environ.get("BENCH_CHAT_DRAIN", "6"))
 CLIENTS = int(os.environ.get("BENCH_CHAT_CLIENTS", "3"))
 TARGETS = os.environ.get("BENCH_CHAT_TARGETS", "bare,minimal,project").split(",")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_up(port, proc, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server on port {port} exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"server on port {port} did not start")
 
 
 def cpu_seconds(pid):

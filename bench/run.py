@@ -36,15 +36,19 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def wait_until_up(port, timeout=60):
+def wait_until_up(port, proc=None, timeout=60):
+    """Wait for a server to accept connections on ``port``; fail at once if ``proc`` (its
+    process, when given) exits first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server on port {port} exited with {proc.returncode}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
                 return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError("daphne did not start")
+    raise RuntimeError(f"server on port {port} did not start")
 
 
 def timed_get(port, path):
