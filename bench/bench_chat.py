@@ -8,7 +8,10 @@ Channels consumer, measured in the same run (issue 5).
 - ``minimal``: ``bench/chat/minimal.py``, a Channels consumer doing one ``group_send`` per
   message, on daphne with the project's settings and channel layer;
 - ``project``: the project's ``/ws/classes/<id>/chat/`` with Bearer tokens of 500 enrolled
-  trainees created in a temporary SQLite database (or in DATABASE_URL's PostgreSQL).
+  trainees created in a temporary SQLite database (or in DATABASE_URL's PostgreSQL);
+- ``project-layer`` (on Redis only, not in the default list): the same with the hubs meeting in
+  the channel layer's group instead of on Redis pub/sub (``CHAT_HUB_BUS=layer``, live/bus.py),
+  to compare the two buses in one run.
 
 Each runs on the embedded default (in-memory layer, one daphne) and, when ``REDIS_URL`` is
 set, on Redis with two daphne processes, the members of each room split between them (the
@@ -23,7 +26,8 @@ by the servers and by the load generator itself.
 Environment: BENCH_CHAT_SECONDS (sending time per phase, default 5), BENCH_CHAT_DRAIN (longest
 wait for stragglers after the last send; it ends sooner once everything arrived or nothing came
 for 2 s; default 6), BENCH_CHAT_CLIENTS, BENCH_CHAT_TARGETS (comma list of
-bare,minimal,project), BENCH_CHAT_KEEP (keep the temporary folder with the server logs),
+bare,minimal,project,project-layer; default bare,minimal,project), BENCH_CHAT_KEEP (keep the
+temporary folder with the server logs),
 BENCH_CHAT_CONFIGS (comma list of embedded,redis), REDIS_URL, DATABASE_URL, and
 BENCH_CHAT_REDIS_DATABASE_URL (the database for the Redis runs only, e.g. PostgreSQL, as in
 production; the embedded runs keep SQLite).
@@ -183,7 +187,7 @@ def probe_project(port, rooms):
 def measure(label, target, ports, pids, rooms, results, rates=RATES):
     from bench.chat.loadgen import LoadGenerator
 
-    protocol = "project" if target == "project" else "simple"
+    protocol = "project" if target.startswith("project") else "simple"
     started = time.monotonic()
     generator = LoadGenerator(specs_for(target, ports, rooms), protocol, processes=CLIENTS)
     try:
@@ -225,7 +229,7 @@ def print_row(row):
         f"{row['duplicates']:4d} {row['server_cpu']:6.0%} {row['generator_cpu']:6.0%} "
         f"{row['send_lag_p99_ms']:6.1f}"
         + (f"  {row['errors']}" if row["errors"] else "")
-        + (f"  acked {row['acks']}/{row['sends']}" if row["target"] == "project" else "")
+        + (f"  acked {row['acks']}/{row['sends']}" if row["target"].startswith("project") else "")
         + ("" if row["settled"] else "  (still sending after the drain: next load starts behind)")
     )
 
@@ -318,16 +322,18 @@ def run_all():
                 with servers([command], env, workdir, "bare") as (ports, pids):
                     label = "bare websockets (1 process)"
                     measure(label, "bare", ports, pids, rooms, results, BARE_RATES)
-            for target in ("minimal", "project"):
-                if target not in TARGETS:
+            for target in ("minimal", "project", "project-layer"):
+                if target not in TARGETS or (target == "project-layer" and not layer_url):
                     continue
-                with servers([daphne_command()] * daphnes, env, workdir, f"{config}-{target}") as (
-                    ports,
-                    pids,
-                ):
+                target_env = {**env, "CHAT_HUB_BUS": "layer"} if target == "project-layer" else env
+                commands = [daphne_command()] * daphnes
+                with servers(commands, target_env, workdir, f"{config}-{target}") as (ports, pids):
                     label = f"{target} Channels ({config})"
-                    if target == "project":
-                        label = f"project chat ({config})"
+                    if target.startswith("project"):
+                        label = {
+                            "project": f"project chat ({config})",
+                            "project-layer": f"project, layer bus ({config})",
+                        }[target]
                         problem = probe_project(ports[0], rooms)
                         if problem:
                             print(f"  {label}: skipped, the endpoint does not answer: {problem}")
@@ -383,6 +389,12 @@ def summarise(results):
                 f"{bare_low['p99_ms']:.0f} ms (goal: within 2x): "
                 f"{'met' if ratio <= 2 else 'NOT met'}"
             )
+            layer_low = find(results, "project-layer", RATES[0], config)
+            if layer_low:
+                print(
+                    f"  (with the layer bus: p99 at 2,500/s {layer_low['p99_ms']:.0f} ms = "
+                    f"{layer_low['p99_ms'] / bare_low['p99_ms']:.1f}x)"
+                )
         if minimal_high:
             keeps = high["lost"] == 0 and high["p99_ms"] < 1000
             print(

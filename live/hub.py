@@ -2,25 +2,28 @@
 
 Stock Channels gives every socket its own layer channel, so a frame to a room of 50 costs 50
 layer messages (50 Redis list pushes, or 50 in-memory queue puts and wake-ups). Here each
-process has ONE hub per event loop, with ONE layer channel, which is in ONE group of all the
-hubs (``chat-hubs``). The hub receives every event once and hands it to the sockets of its
-process that the event is for. A broadcast therefore costs one layer message per process,
-however big the room; and when events come faster than the layer takes them, the waiting ones
-go out together in one message (a batch), so forwarding keeps up however busy the rooms are.
+process has ONE hub per event loop, and the hubs of all the processes reach each other over ONE
+bus (``live.bus``: a Redis pub/sub channel, or the channel layer's group ``chat-hubs``). The
+hub receives every event once and hands it to the sockets of its process that the event is
+for. A broadcast therefore costs one bus message per process, however big the room; and when
+events come faster than the bus takes them, the waiting ones go out together in one message (a
+batch), so forwarding keeps up however busy the rooms are.
 
 - ``publish(target, event)`` is the only way out. It may be called from the event loop or from
   any thread (the database thread after a commit, a view, a management command). Local sockets
-  get the event at once; with a layer shared between processes (Redis) the hub forwards it, in
-  order, from one task; other processes' hubs deliver it to their sockets. A hub ignores the
-  copy of its own process's batches that the layer hands back.
+  get the event at once; with other processes (Redis) the hub forwards it, in order, from one
+  task; other processes' hubs deliver it to their sockets. A hub ignores the copy of its own
+  process's batches that the bus hands back.
 - Every process hears every room's events and keeps those of its own sockets. With members
   spread over the processes by a load balancer, nearly every process holds members of every
-  busy room anyway, and one group means no group changes when sockets come and go.
+  busy room anyway, and one channel means nothing to change when sockets come and go.
 - Events carry the publishing process and a per-target sequence number. A hub that sees a gap
   (the layer dropped a batch: a full channel) counts it (``stats()['dropped']``), logs it, and
-  tells its sockets of that target to catch up from the database (``chat.resync``). Messages
-  are stored before they are published, so a dropped frame is late, never lost.
-- With the in-memory layer (one process) nothing goes through the layer at all.
+  tells its sockets of that target to catch up from the database (``chat.resync``). When the bus
+  reconnects (pub/sub keeps nothing for a subscriber that is away) every local socket catches up
+  the same way (``stats()['reconnects']``). Messages are stored before they are published, so a
+  dropped frame is late, never lost.
+- With the in-memory layer (one process) nothing goes through a bus at all.
 
 Targets are ``("room", room_id)`` and ``("user", user_id)``; consumers implement
 ``deliver_now(event, frame)``, which handles the common case at once and answers False when it
@@ -37,16 +40,15 @@ import uuid
 import weakref
 from collections import defaultdict
 
-from channels.layers import InMemoryChannelLayer, get_channel_layer
+from channels.layers import get_channel_layer
 
+from . import bus as buses
 from .wire import Frame
 
 logger = logging.getLogger(__name__)
 
 PROCESS = uuid.uuid4().hex[:12]
-HUB_GROUP = "chat-hubs"  # every process's hub channel
-GROUP_REFRESH = 600  # seconds between re-adding this process's channel to the group
-MAX_BATCH = 100  # events forwarded in one layer message at most
+MAX_BATCH = 100  # events forwarded in one batch at most
 _hubs = weakref.WeakKeyDictionary()  # event loop -> Hub
 _hubs_lock = threading.Lock()
 _sequence = defaultdict(itertools.count)  # (kind, key) -> per-process event numbers
@@ -58,21 +60,21 @@ def _next_seq(target):
         return next(_sequence[target]) + 1
 
 
-def _shared(layer):
-    """Does the layer reach other processes? (The in-memory layer does not.)"""
-    return layer is not None and not isinstance(layer, InMemoryChannelLayer)
-
-
 class Hub:
-    def __init__(self, loop, layer):
+    def __init__(self, loop, bus):
         self.loop = loop
-        self.layer = layer if _shared(layer) else None
+        self.bus = bus  # to the other processes' hubs (live.bus), or None: one process
         self.members = defaultdict(set)  # target -> consumers
-        self.channel = None
         self.inbox = asyncio.Queue()
         self.outbox = asyncio.Queue()
         self.seen = defaultdict(dict)  # target with local sockets -> {process: last sequence}
-        self.counts = {"delivered": 0, "published": 0, "dropped": 0, "forward_failed": 0}
+        self.counts = {
+            "delivered": 0,
+            "published": 0,
+            "dropped": 0,
+            "forward_failed": 0,
+            "reconnects": 0,
+        }
         self._ready = asyncio.Lock()
         self._tasks = []
 
@@ -96,15 +98,15 @@ class Hub:
             await self._stop()
 
     async def _stop(self):
-        """The last socket left: stop reading the layer (a later socket starts it again).
+        """The last socket left: stop listening to the bus (a later socket starts it again).
 
         Events already queued for other processes are forwarded first. Publishing with no hub
-        running goes to the layer directly (``publish``)."""
+        running goes to the bus directly (``publish``)."""
         async with self._ready:
             if not self._tasks or self.members:
                 return
             tasks, self._tasks = self._tasks, []
-            forwarder = tasks[1] if self.layer is not None else None
+            forwarder = tasks[1] if self.bus is not None else None
             if forwarder is not None:
                 self.outbox.put_nowait(None)
                 with contextlib.suppress(TimeoutError, asyncio.CancelledError):
@@ -112,24 +114,23 @@ class Hub:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            if self.layer is not None:
+            if self.bus is not None:
                 try:
-                    await self.layer.group_discard(HUB_GROUP, self.channel)
+                    await self.bus.close()
                 except Exception:
-                    logger.exception("chat hub could not leave %s", HUB_GROUP)
-            self.channel = None
+                    logger.exception("chat hub could not close its bus")
 
     async def _start(self):
         async with self._ready:
             if self._tasks:
                 return
-            if self.layer is not None:
-                self.channel = await self.layer.new_channel(prefix="chat-hub")
-                await self.layer.group_add(HUB_GROUP, self.channel)
+            if self.bus is not None:
+                # Returns once batches published from now on reach this hub: a socket reads
+                # its backlog only after joining, so nothing falls between the two.
+                await self.bus.open()
                 self._tasks += [
                     asyncio.ensure_future(self._read()),
                     asyncio.ensure_future(self._forward()),
-                    asyncio.ensure_future(self._refresh()),
                 ]
             self._tasks.append(asyncio.ensure_future(self._dispatch()))
 
@@ -155,18 +156,16 @@ class Hub:
 
     async def _read(self):
         while True:
-            try:
-                batch = await self.layer.receive(self.channel)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.exception("chat hub could not read its channel; retrying")
-                await asyncio.sleep(1)
+            batch = await self.bus.receive()
+            if batch is buses.RECONNECTED:
+                self._catch_up_all()
+                continue
+            if not isinstance(batch, dict) or batch.get("origin") == PROCESS:
                 continue
             origin = batch.get("origin")
-            if origin == PROCESS:
-                continue
             for event in batch.get("events") or ():
+                if not isinstance(event, dict):
+                    continue
                 target = tuple(event.get("target") or ())
                 if len(target) != 2:
                     continue
@@ -187,10 +186,20 @@ class Hub:
             logger.warning("chat hub: %s frames to %s dropped by the layer", missing, target)
             self.put(target, {"type": "chat.resync"})
 
+    def _catch_up_all(self):
+        """The bus was interrupted and batches may be gone without a trace: every local socket
+        catches up from the database, and checks that it still belongs (a removal may have
+        been among the lost events)."""
+        self.counts["reconnects"] += 1
+        logger.warning("chat hub: the bus reconnected; %s targets catch up", len(self.members))
+        self.seen.clear()
+        for target in list(self.members):
+            self.put(target, {"type": "chat.resync" if target[0] == "room" else "chat.recheck"})
+
     # --- Out --------------------------------------------------------------------------------
 
     def forward(self, event):
-        if self.layer is not None and self._tasks:
+        if self.bus is not None and self._tasks:
             self.outbox.put_nowait(event)
 
     async def _forward(self):
@@ -206,7 +215,7 @@ class Hub:
                     break
                 events.append(event)
             try:
-                await self.layer.group_send(HUB_GROUP, batch_of(events))
+                await self.bus.send(batch_of(events))
                 self.counts["published"] += len(events)
             except Exception:  # members catch up from the database (resync or resume)
                 self.counts["forward_failed"] += len(events)
@@ -214,18 +223,9 @@ class Hub:
             if event is None:
                 return
 
-    async def _refresh(self):
-        """Group memberships expire in the layer (``group_expiry``); renew this one."""
-        while True:
-            await asyncio.sleep(GROUP_REFRESH)
-            try:
-                await self.layer.group_add(HUB_GROUP, self.channel)
-            except Exception:
-                logger.exception("chat hub could not renew %s", HUB_GROUP)
-
 
 def batch_of(events):
-    """The layer message carrying ``events`` (each with its target) to the other hubs."""
+    """The bus message carrying ``events`` (each with its target) to the other hubs."""
     return {"type": "chat.batch", "origin": PROCESS, "events": events}
 
 
@@ -235,7 +235,7 @@ def hub():
     with _hubs_lock:
         found = _hubs.get(loop)
         if found is None:
-            found = _hubs[loop] = Hub(loop, get_channel_layer())
+            found = _hubs[loop] = Hub(loop, buses.bus_for(get_channel_layer()))
         return found
 
 
@@ -253,7 +253,7 @@ def publish(target, event):
         running = asyncio.get_running_loop()
     except RuntimeError:
         running = None
-    # Other processes first: their way is longer (the layer), and the forwarder's first
+    # Other processes first: their way is longer (the bus), and the forwarder's first
     # network wait lets the local sockets be written meanwhile.
     _to_other_processes(event, hubs, running)
     for each in hubs:
@@ -265,36 +265,18 @@ def publish(target, event):
 
 
 def _to_other_processes(event, hubs, running):
-    layer = get_channel_layer()
-    if not _shared(layer):
+    if not buses.crosses_processes():
         return
-    forwarder = next((h for h in hubs if h.layer is not None and h._tasks), None)
+    forwarder = next((h for h in hubs if h.bus is not None and h._tasks), None)
     if forwarder is None:
-        _send_now(layer, event)
+        buses.send_without_hub(batch_of([event]))
     elif forwarder.loop is running:
         forwarder.forward(event)
     else:
         try:
             forwarder.loop.call_soon_threadsafe(forwarder.forward, event)
         except RuntimeError:  # its loop closed meanwhile
-            _send_now(layer, event)
-
-
-def _send_now(layer, event):
-    """No hub in this process (a view in a WSGI worker, a command): publish directly."""
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        loop = None
-    try:
-        if loop is not None:
-            loop.create_task(layer.group_send(HUB_GROUP, batch_of([event])))
-        else:
-            from asgiref.sync import async_to_sync
-
-            async_to_sync(layer.group_send)(HUB_GROUP, batch_of([event]))
-    except Exception:
-        logger.exception("chat frame to %s not published", event["target"])
+            buses.send_without_hub(batch_of([event]))
 
 
 def stats():

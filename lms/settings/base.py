@@ -192,6 +192,11 @@ CHAT_UNSENT_UPLOAD_HOURS = int(ENV.get("CHAT_UNSENT_UPLOAD_HOURS", "24"))
 # (docs/chat.md). Group memberships last a day and the hub renews them every ten minutes.
 CHANNEL_LAYER_LIMITS = {"capacity": 1000, "expiry": 60, "group_expiry": 86400}
 
+# How the chat's hubs in different daphne processes reach each other (live/bus.py): "redis", one
+# Redis pub/sub channel (one round trip a batch; the default with REDIS_URL), or "layer", the
+# channel layer's group (four round trips on channels_redis; for a shared layer other than Redis).
+CHAT_HUB_BUS = ENV.get("CHAT_HUB_BUS", "redis" if REDIS_URL else "layer")
+
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {

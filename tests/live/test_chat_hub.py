@@ -1,4 +1,4 @@
-"""The per-process fan-out (live.hub): one layer channel per process, local delivery, gaps."""
+"""The per-process fan-out (live.hub): one bus message per process, local delivery, gaps."""
 
 import asyncio
 from unittest import mock
@@ -7,7 +7,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 
-from live import actions, hub
+from live import actions, bus, hub
 from live.consumers import ChatConsumer
 from live.models import ChatMessage
 from tests.live.chat_support import build_class, join, receive, receive_type, send_message
@@ -27,6 +27,7 @@ def in_memory(settings):
             "CONFIG": {"capacity": 1000, "expiry": 60, "group_expiry": 86400},
         }
     }
+    settings.CHAT_HUB_BUS = "layer"
 
 
 async def test_a_socket_has_no_layer_channel_of_its_own():
@@ -46,8 +47,7 @@ async def test_on_the_in_memory_layer_a_broadcast_never_touches_the_layer(chat, 
         await socket.disconnect()
 
 
-@pytest.mark.redis
-async def test_on_redis_a_broadcast_is_one_layer_message_per_process(chat, settings):
+def redis_layer(settings):
     settings.CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -59,31 +59,60 @@ async def test_on_redis_a_broadcast_is_one_layer_message_per_process(chat, setti
             },
         }
     }
+
+
+async def broadcast_to_three(chat, sends, body):
+    """Three members of a room in this process; one of them sends ``body``. The bus messages
+    (``sends()``) that carried a stored message, once the forward has had time to happen."""
     sockets = [(await join(user, chat.training_class.pk))[0] for user in chat.trainees]
-    layer = get_channel_layer()
-
-    def message_sends():
-        return [
-            call
-            for call in group_send.call_args_list
-            if call.args[0] == hub.HUB_GROUP
-            and any(event.get("id") is not None for event in call.args[1]["events"])
-        ]
-
-    with mock.patch.object(layer, "group_send", wraps=layer.group_send) as group_send:
-        await send_message(sockets[0], "三个人，一次发布")
-        for socket in sockets:
-            assert (await receive_type(socket, "message"))[0]["body"] == "三个人，一次发布"
-        # Local sockets get the frame first; the forward to other processes follows.
-        for _ in range(100):
-            if message_sends():
-                break
-            await asyncio.sleep(0.02)
-        await asyncio.sleep(0.2)  # and no second forward follows
-    # Three members in this process: one group_send to all the hubs, not three.
-    assert len(message_sends()) == 1
+    await send_message(sockets[0], body)
+    for socket in sockets:
+        assert (await receive_type(socket, "message"))[0]["body"] == body
+    # Local sockets get the frame first; the forward to other processes follows.
+    for _ in range(100):
+        if sends():
+            break
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.2)  # and no second forward follows
     for socket in sockets:
         await socket.disconnect()
+    return sends()
+
+
+def carrying_a_message(batches):
+    return [b for b in batches if any(e.get("id") is not None for e in b["events"])]
+
+
+@pytest.mark.redis
+async def test_on_redis_a_broadcast_is_one_publish_per_process(chat, settings):
+    redis_layer(settings)
+    settings.CHAT_HUB_BUS = "redis"
+    with mock.patch.object(
+        bus.RedisBus, "send", autospec=True, side_effect=bus.RedisBus.send
+    ) as send:
+        published = await broadcast_to_three(
+            chat,
+            lambda: carrying_a_message([c.args[1] for c in send.call_args_list]),
+            "三个人，一次发布",
+        )
+    # Three members in this process: one PUBLISH to all the hubs, not three.
+    assert len(published) == 1 and published[0]["origin"] == hub.PROCESS
+
+
+@pytest.mark.redis
+async def test_on_the_redis_layer_a_broadcast_is_one_group_send_per_process(chat, settings):
+    redis_layer(settings)
+    settings.CHAT_HUB_BUS = "layer"
+    layer = get_channel_layer()
+    with mock.patch.object(layer, "group_send", wraps=layer.group_send) as group_send:
+        sent = await broadcast_to_three(
+            chat,
+            lambda: carrying_a_message(
+                [c.args[1] for c in group_send.call_args_list if c.args[0] == bus.HUB_GROUP]
+            ),
+            "三个人，一次发送",
+        )
+    assert len(sent) == 1
     await layer.flush()
 
 
@@ -221,7 +250,7 @@ class Member:
 
 async def started_hub(*targets):
     layer = SharedLayer()
-    the_hub = hub.Hub(asyncio.get_running_loop(), layer)
+    the_hub = hub.Hub(asyncio.get_running_loop(), bus.LayerBus(layer))
     member = Member()
     await the_hub.join(member, *targets)
     return the_hub, layer, member
@@ -229,9 +258,9 @@ async def started_hub(*targets):
 
 async def test_the_hub_joins_one_group_for_all_processes():
     the_hub, layer, member = await started_hub(("room", 1), ("user", 5))
-    assert layer.groups == {hub.HUB_GROUP: {the_hub.channel}}
+    assert layer.groups == {bus.HUB_GROUP: {the_hub.bus.channel}}
     await the_hub.leave(member, ("room", 1), ("user", 5))
-    assert layer.groups == {hub.HUB_GROUP: set()}
+    assert layer.groups == {bus.HUB_GROUP: set()}
 
 
 async def test_events_that_queue_up_go_out_in_one_batch_in_order():
@@ -302,3 +331,63 @@ async def test_numbers_are_kept_only_while_the_process_has_sockets_of_the_target
     assert the_hub.counts["dropped"] == 1
     await the_hub.leave(member, ("room", 1))
     await the_hub.leave(other, ("room", 3))
+
+
+class Bus:
+    """A stand-in bus: hands out what the test queues."""
+
+    def __init__(self):
+        self.incoming = asyncio.Queue()
+        self.sent = []
+        self.opened = self.closed = 0
+
+    async def open(self):
+        self.opened += 1
+
+    async def close(self):
+        self.closed += 1
+
+    async def send(self, batch):
+        self.sent.append(batch)
+
+    async def receive(self):
+        return await self.incoming.get()
+
+
+async def test_after_the_bus_reconnects_every_local_socket_catches_up():
+    the_bus = Bus()
+    the_hub = hub.Hub(asyncio.get_running_loop(), the_bus)
+    member = Member()
+    await the_hub.join(member, ("room", 1), ("user", 5))
+    the_hub._check_sequence("elsewhere", ("room", 1), 4)
+    await the_bus.incoming.put(bus.RECONNECTED)
+    for _ in range(100):
+        if len(member.events) == 2:
+            break
+        await asyncio.sleep(0.01)
+    # Batches published meanwhile left no trace: the room's messages come again from the
+    # database, and the user's membership is checked again (a removal may have been lost).
+    assert sorted(event["type"] for event in member.events) == ["chat.recheck", "chat.resync"]
+    assert the_hub.counts["reconnects"] == 1
+    # Numbers start afresh: the next number from another process is not a gap.
+    the_hub._check_sequence("elsewhere", ("room", 1), 9)
+    assert the_hub.counts["dropped"] == 0
+    await the_hub.leave(member, ("room", 1), ("user", 5))
+    assert (the_bus.opened, the_bus.closed) == (1, 1)
+
+
+async def test_a_malformed_batch_is_ignored_and_the_hub_reads_on():
+    the_bus = Bus()
+    the_hub = hub.Hub(asyncio.get_running_loop(), the_bus)
+    member = Member()
+    await the_hub.join(member, ("room", 1))
+    for junk in (["not", "a", "dict"], {"origin": "x", "events": ["nor", 3]}, {"origin": "x"}):
+        await the_bus.incoming.put(junk)
+    good = {"type": "chat.frame", "text": "{}", "target": ["room", 1], "seq": 1}
+    await the_bus.incoming.put({"type": "chat.batch", "origin": "x", "events": [good]})
+    for _ in range(100):
+        if member.events:
+            break
+        await asyncio.sleep(0.01)
+    assert member.events == [good]
+    await the_hub.leave(member, ("room", 1))

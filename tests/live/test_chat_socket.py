@@ -40,6 +40,7 @@ def _in_memory_layer(settings):
             "CONFIG": {"capacity": 1000, "expiry": 60, "group_expiry": 86400},
         }
     }
+    settings.CHAT_HUB_BUS = "layer"
 
 
 async def test_a_member_joins_and_gets_hello(chat):

@@ -105,6 +105,7 @@ async def test_room_frames_reach_a_daphne_connection_as_prepared_bytes(settings)
     from tests.live.chat_support import ORIGIN, build_class, cookie_for
 
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.CHAT_HUB_BUS = "layer"
     chat = await sync_to_async(build_class)()
     member, sender = chat.trainees
     cookie = await sync_to_async(cookie_for)(member)

@@ -25,6 +25,7 @@ print(json.dumps({
     "engine": settings.DATABASES["default"]["ENGINE"],
     "sqlite_options": settings.DATABASES["default"].get("OPTIONS", {}),
     "layer": settings.CHANNEL_LAYERS["default"]["BACKEND"],
+    "hub_bus": settings.CHAT_HUB_BUS,
     "cache": settings.CACHES["default"]["BACKEND"],
     "tasks": settings.TASKS["default"]["BACKEND"],
     "debug": settings.DEBUG,
@@ -60,6 +61,7 @@ def test_embedded_default_is_sqlite_wal_with_in_memory_layer_and_local_cache():
     assert "journal_mode=WAL" in config["sqlite_options"]["init_command"]
     assert config["sqlite_options"]["transaction_mode"] == "IMMEDIATE"
     assert config["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert config["hub_bus"] == "layer"  # the in-memory layer: one process, no bus used
     assert config["cache"] == "django.core.cache.backends.locmem.LocMemCache"
     assert config["tasks"] == "django_tasks.backends.immediate.ImmediateBackend"
     assert config["debug"] is True
@@ -73,7 +75,13 @@ def test_database_url_and_redis_url_switch_to_postgresql_and_redis():
     )
     assert config["engine"] == "django.db.backends.postgresql"
     assert config["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert config["hub_bus"] == "redis"
     assert config["cache"] == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_the_chat_bus_can_be_the_channel_layer_with_redis():
+    config = probe({"REDIS_URL": "redis://127.0.0.1:6379/1", "CHAT_HUB_BUS": "layer"})
+    assert config["hub_bus"] == "layer"
 
 
 def test_production_starts_with_a_complete_configuration():
