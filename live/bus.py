@@ -91,11 +91,13 @@ class RedisBus:
     """One Redis pub/sub channel shared by every process's hub."""
 
     HEARTBEAT = 15.0  # seconds of silence before a ping; as long again for the answer
+    TIMEOUT = 5.0  # seconds for connecting, and for a publish to be answered
 
     def __init__(self, url, channel):
         self.url = url
         self.channel = channel
         self.client = None  # publishes
+        self.listener = None  # the client behind ``pubsub``
         self.pubsub = None  # receives, on a connection of its own
         self.lost = False  # the subscription was (or may have been) interrupted
         self.pinged = False
@@ -105,9 +107,23 @@ class RedisBus:
         this returns reaches ``receive``."""
         from redis.asyncio import Redis
 
-        self.client = Redis.from_url(self.url, socket_keepalive=True)
-        self.pubsub = self.client.pubsub()
+        # Publishing writes the command before its first wait, so a batch leaves the process
+        # before the hub's dispatcher writes the same frames to local sockets: one connection
+        # of its own (no pool check, which waits on the socket first) and no socket timeout
+        # (which sends through a task of its own); ``send`` bounds the wait instead.
+        self.client = Redis.from_url(
+            self.url,
+            socket_keepalive=True,
+            socket_connect_timeout=self.TIMEOUT,
+            socket_timeout=None,
+            single_connection_client=True,
+        )
+        self.listener = Redis.from_url(
+            self.url, socket_keepalive=True, socket_connect_timeout=self.TIMEOUT
+        )
+        self.pubsub = self.listener.pubsub()
         try:
+            await self.client.ping()  # connected now, not on the first publish
             await self.pubsub.subscribe(self.channel)
             while True:
                 message = await self.pubsub.get_message(timeout=self.HEARTBEAT)
@@ -125,16 +141,19 @@ class RedisBus:
         self.lost = True
 
     async def close(self):
-        pubsub, client, self.pubsub, self.client = self.pubsub, self.client, None, None
+        pubsub, self.pubsub = self.pubsub, None
         if pubsub is not None:
             if pubsub.connection is not None:
                 pubsub.connection.deregister_connect_callback(self._connected_again)
             await pubsub.aclose()
-        if client is not None:
-            await client.aclose()
+        for client in (self.listener, self.client):
+            if client is not None:
+                await client.aclose()
+        self.listener = self.client = None
 
     async def send(self, batch):
-        await self.client.publish(self.channel, encode(batch))
+        async with asyncio.timeout(self.TIMEOUT):  # in this task: no task per command
+            await self.client.publish(self.channel, encode(batch))
 
     async def receive(self):
         """The next batch from another process, or ``RECONNECTED`` once the subscription is

@@ -172,6 +172,10 @@ else:
         }
     }
 
+# SQLite: seconds between checkpoints of the write-ahead log by a thread beside the requests
+# (lms/core/sqlite.py), so no commit has to do one; 0 leaves it to SQLite alone.
+SQLITE_CHECKPOINT_SECONDS = float(ENV.get("SQLITE_CHECKPOINT_SECONDS", "0.2"))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channel layer and cache ------------------------------------------------

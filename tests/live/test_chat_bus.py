@@ -139,3 +139,44 @@ async def test_code_without_a_hub_publishes_too(settings, channel):
         assert (await asyncio.wait_for(receiver.receive(), 5))["origin"] == "a-task"
     finally:
         await receiver.close()
+
+
+@pytest.mark.redis
+async def test_a_batch_leaves_before_the_local_sockets_are_written(settings, channel):
+    """The hub's forwarder and its dispatcher wake together; the batch must be on its way to
+    the other processes before the dispatcher spends the loop on writing local frames."""
+    import time
+
+    import redis
+
+    sender = await opened(settings, channel)
+    arrived = []
+    listener = redis.Redis.from_url(settings.REDIS_URL).pubsub()
+    listener.subscribe(channel)
+    assert listener.get_message(timeout=5)["type"] == "subscribe"
+
+    def listen():
+        message = listener.get_message(ignore_subscribe_messages=True, timeout=5)
+        arrived.append((time.perf_counter(), message))
+
+    thread = threading.Thread(target=listen)
+    thread.start()
+    dispatch = {}
+
+    def local_dispatch():  # holds the loop, as writing frames to many sockets does
+        dispatch["start"] = time.perf_counter()
+        while time.perf_counter() - dispatch["start"] < 0.5:
+            pass
+        dispatch["end"] = time.perf_counter()
+
+    try:
+        task = asyncio.ensure_future(sender.send({"type": "chat.batch", "events": []}))
+        asyncio.get_running_loop().call_soon(local_dispatch)
+        await task
+        thread.join(10)
+        ((at, message),) = arrived
+        assert message is not None and message["type"] == "message"
+        assert at < dispatch["end"]
+    finally:
+        listener.close()
+        await sender.close()
