@@ -313,7 +313,10 @@ def run_all():
                     env["DATABASE_URL"] = redis_database
                     rooms = prepare_database(env, workdir)
             if layer_url:
-                print(f"{config}: Redis channel layer, two daphne processes")
+                print(
+                    f"{config}: Redis, two daphne processes (the project's hubs on Redis "
+                    "pub/sub, the minimal consumer on the Redis channel layer)"
+                )
             else:
                 print(f"{config}: in-memory channel layer, one daphne process")
             print(HEADER)
