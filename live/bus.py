@@ -163,13 +163,15 @@ class RedisBus:
         while True:
             try:
                 message = await self.pubsub.get_message(timeout=self.HEARTBEAT)
+                if message is None:
+                    await self._quiet()
+                    continue
             except (RedisError, OSError) as error:
+                if not self.lost:  # once per interruption, not once a second
+                    logger.warning("chat bus: Redis connection lost (%s); reconnecting", error)
                 self.lost = True
-                logger.warning("chat bus: Redis connection lost (%s); reconnecting", error)
+                self.pinged = False
                 await asyncio.sleep(1)
-                continue
-            if message is None:
-                await self._quiet()
                 continue
             self.pinged = False
             kind = message["type"]
