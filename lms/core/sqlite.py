@@ -56,16 +56,18 @@ def _checkpoint_forever(path, interval):
     uri = Path(path).resolve().as_uri() + "?mode=rw"  # never creates the file
     while True:
         time.sleep(interval)
+        if not Path(path).exists():  # the file went away (a test database): so does the thread
+            if db is not None:
+                db.close()
+            with _lock:
+                _started.discard(path)  # a later connection starts a new thread
+            return
         try:
             if db is None:
                 db = sqlite3.connect(uri, uri=True, timeout=0, check_same_thread=False)
             checkpoint(db)
-        except sqlite3.Error as error:  # busy, or the file went away (a test database)
+        except sqlite3.Error as error:  # busy: another process is checkpointing
             logger.debug("SQLite checkpoint of %s skipped: %s", path, error)
             if db is not None:
                 db.close()
                 db = None
-            if not Path(path).exists():
-                with _lock:
-                    _started.discard(path)  # a later connection starts a new thread
-                return

@@ -42,6 +42,20 @@ def checkpointers():
     return [t for t in threading.enumerate() if t.name == "sqlite-checkpoint"]
 
 
+@pytest.fixture(autouse=True)
+def _threads_end_with_the_test(tmp_path):
+    """Delete the test's database files afterwards: their checkpointers end with them, and do
+    not tick for the rest of the suite."""
+    before = len(checkpointers())
+    yield
+    for file in tmp_path.glob("*.sqlite3*"):
+        file.unlink()
+    for _ in range(200):
+        if len(checkpointers()) <= before:
+            break
+        time.sleep(0.02)
+
+
 def test_a_checkpoint_copies_the_log_into_the_database(tmp_path):
     path = tmp_path / "a.sqlite3"
     db = wal_database(path)
@@ -100,6 +114,7 @@ def test_the_thread_ends_with_its_file_and_never_makes_a_new_one(tmp_path, setti
     before = len(checkpointers())
     checkpointing.on_connection_created(None, django_connection(path))
     assert len(checkpointers()) == before + 1
+    time.sleep(0.1)  # it has its connection open by now
     for suffix in ("", "-wal", "-shm"):
         path.with_name(path.name + suffix).unlink(missing_ok=True)
     for _ in range(100):
