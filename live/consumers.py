@@ -11,6 +11,7 @@ from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -414,17 +415,29 @@ class ChatConsumer(AsyncWebsocketConsumer):
         task.add_done_callback(self.tasks.discard)
 
     async def _recheck(self):
-        """Someone may have removed this user from the class or changed their roles: close
-        unless still in the room."""
+        """Someone may have removed this user from the class or changed their roles, or (after
+        the hub's bus was interrupted) a deactivation or sign-out notice may have been lost:
+        close unless the account, the session and the place in the room still hold."""
         with contextlib.suppress(AttributeError):  # roles are read again (a lazy user: del)
             del self.user._role_codes
-        membership = await database_sync_to_async(membership_in)(self.user, self.room)
+        membership = await database_sync_to_async(self._membership_now)()
         if self.room is None:
             return
         if membership is None:
             await self.close(code=CLOSE_REMOVED)
         else:
             self.membership = membership
+
+    def _membership_now(self):
+        user = self.user
+        user.is_active = get_user_model().objects.filter(pk=user.pk, is_active=True).exists()
+        if not user.is_active:
+            return None
+        session = self.scope.get("session")
+        key = getattr(session, "session_key", None)
+        if key and not self._bearer() and not session.exists(key):
+            return None  # signed out meanwhile
+        return membership_in(user, self.room)
 
     async def _resync(self):
         """The layer dropped live frames to this room: send what is stored and was not sent."""

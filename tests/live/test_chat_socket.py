@@ -486,3 +486,50 @@ async def test_a_dropped_live_frame_comes_back_on_resume(chat):
     assert [f.get("id") for f in frames[:3]] == ids
     assert frames[3] == {"type": "resume.done", "last_id": ids[-1]}
     await bob.disconnect()
+
+
+async def closed_with(communicator):
+    closed = await communicator.receive_output(timeout=3)
+    while closed["type"] != "websocket.close":
+        closed = await communicator.receive_output(timeout=3)
+    return closed["code"]
+
+
+async def test_a_recheck_closes_a_socket_whose_sign_out_notice_was_lost(chat):
+    """After the hub's bus reconnects, sockets re-check: a session that signed out while the
+    notice was lost on the way is closed all the same; another member's socket stays."""
+    from django.contrib.sessions.models import Session
+
+    from live import hub
+
+    a, _ = await join(chat.trainees[0], chat.training_class.pk)
+    b, _ = await join(chat.trainees[1], chat.training_class.pk)
+
+    def sign_out_without_notice():  # the session ends, no user_logged_out signal
+        alice = str(chat.trainees[0].pk)
+        for session in Session.objects.all():
+            if session.get_decoded().get("_auth_user_id") == alice:
+                session.delete()
+
+    await sync_to_async(sign_out_without_notice)()
+    for user in chat.trainees[:2]:
+        hub.publish(("user", user.pk), {"type": "chat.recheck"})
+    assert await closed_with(a) == 4403
+    await send(b, {"type": "ping"})
+    assert await skip_presence(b, 2) == {"type": "pong"}
+    await b.disconnect()
+
+
+async def test_a_recheck_closes_a_socket_whose_deactivation_notice_was_lost(chat):
+    from django.contrib.auth import get_user_model
+
+    from live import hub
+
+    a, _ = await join(chat.trainees[0], chat.training_class.pk)
+
+    def deactivate_without_notice():  # update(): no post_save, so no chat.close
+        get_user_model().objects.filter(pk=chat.trainees[0].pk).update(is_active=False)
+
+    await sync_to_async(deactivate_without_notice)()
+    hub.publish(("user", chat.trainees[0].pk), {"type": "chat.recheck"})
+    assert await closed_with(a) == 4403
