@@ -66,7 +66,7 @@ def _checkpoint_forever(path, interval):
             if db is None:
                 db = sqlite3.connect(uri, uri=True, timeout=0, check_same_thread=False)
             checkpoint(db)
-        except sqlite3.Error as error:  # busy: another process is checkpointing
+        except sqlite3.Error as error:  # locked for a moment (a log being recovered): next time
             logger.debug("SQLite checkpoint of %s skipped: %s", path, error)
             if db is not None:
                 db.close()
