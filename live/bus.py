@@ -20,9 +20,9 @@ With the in-memory layer and no Redis there is one process and no bus at all.
 """
 
 import asyncio
+import functools
 import json
 import logging
-import threading
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
@@ -32,11 +32,16 @@ logger = logging.getLogger(__name__)
 
 HUB_GROUP = "chat-hubs"  # the layer group (and the last part of the pub/sub channel's name)
 RECONNECTED = {"type": "chat.reconnected"}  # from receive(): frames may have been missed
+_pending = set()  # tasks publishing from a loop without a hub (kept until done)
+
+
+def _kind():
+    return getattr(settings, "CHAT_HUB_BUS", "layer")
 
 
 def bus_for(layer):
     """A new bus for one hub, or None when there are no other processes to reach."""
-    kind = getattr(settings, "CHAT_HUB_BUS", "layer")
+    kind = _kind()
     if kind == "redis":
         if not settings.REDIS_URL:
             raise ImproperlyConfigured('CHAT_HUB_BUS "redis" needs REDIS_URL.')
@@ -48,7 +53,7 @@ def bus_for(layer):
 
 def crosses_processes(layer=None):
     """Do events published here have to reach other processes?"""
-    if getattr(settings, "CHAT_HUB_BUS", "layer") == "redis":
+    if _kind() == "redis":
         return True
     layer = layer if layer is not None else get_channel_layer()
     return layer is not None and not isinstance(layer, InMemoryChannelLayer)
@@ -56,14 +61,47 @@ def crosses_processes(layer=None):
 
 def send_without_hub(batch):
     """Publish ``batch`` from a process (or thread) with no hub running: a view in a worker
-    thread, a management command. Never raises."""
+    thread, a management command (blocking), or code on an event loop (a task). Never raises."""
     try:
-        if getattr(settings, "CHAT_HUB_BUS", "layer") == "redis":
-            _redis_now(batch)
+        asyncio.get_running_loop()
+    except RuntimeError:
+        try:
+            if _kind() == "redis":
+                _blocking_redis(settings.REDIS_URL).publish(pubsub_channel(), encode(batch))
+            else:
+                from asgiref.sync import async_to_sync
+
+                async_to_sync(get_channel_layer().group_send)(HUB_GROUP, batch)
+        except Exception:
+            logger.exception("chat: %s events not published", len(batch.get("events", ())))
+        return
+    task = asyncio.ensure_future(_send_once(batch))
+    _pending.add(task)
+    task.add_done_callback(_pending.discard)
+
+
+async def _send_once(batch):
+    try:
+        if _kind() == "redis":
+            from redis.asyncio import Redis
+
+            client = Redis.from_url(settings.REDIS_URL)
+            try:
+                await client.publish(pubsub_channel(), encode(batch))
+            finally:
+                await client.aclose()
         else:
-            _layer_now(get_channel_layer(), batch)
+            await get_channel_layer().group_send(HUB_GROUP, batch)
     except Exception:
         logger.exception("chat: %s events not published", len(batch.get("events", ())))
+
+
+@functools.cache
+def _blocking_redis(url):
+    """One blocking client per process for publishing from threads (it is thread-safe)."""
+    from redis import Redis
+
+    return Redis.from_url(url)
 
 
 # --- Redis pub/sub ----------------------------------------------------------------------------
@@ -196,44 +234,6 @@ class RedisBus:
         await self.pubsub.ping()
 
 
-_sync_clients = {}
-_sync_lock = threading.Lock()
-_pending = set()  # tasks publishing from a loop without a hub (kept until done)
-
-
-def _redis_now(batch):
-    """Publish from code without a hub: blocking in a thread, or a task on a running loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        pass
-    else:
-        task = asyncio.ensure_future(_redis_once(batch))
-        _pending.add(task)
-        task.add_done_callback(_pending.discard)
-        return
-    from redis import Redis
-
-    url = settings.REDIS_URL
-    with _sync_lock:
-        client = _sync_clients.get(url)
-        if client is None:
-            client = _sync_clients[url] = Redis.from_url(url)
-    client.publish(pubsub_channel(), encode(batch))
-
-
-async def _redis_once(batch):
-    from redis.asyncio import Redis
-
-    client = Redis.from_url(settings.REDIS_URL)
-    try:
-        await client.publish(pubsub_channel(), encode(batch))
-    except Exception:
-        logger.exception("chat: %s events not published", len(batch.get("events", ())))
-    finally:
-        await client.aclose()
-
-
 # --- The channel layer --------------------------------------------------------------------------
 
 
@@ -283,16 +283,3 @@ class LayerBus:
                 await self.layer.group_add(HUB_GROUP, self.channel)
             except Exception:
                 logger.exception("chat hub could not renew %s", HUB_GROUP)
-
-
-def _layer_now(layer, batch):
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        loop = None
-    if loop is not None:
-        loop.create_task(layer.group_send(HUB_GROUP, batch))
-    else:
-        from asgiref.sync import async_to_sync
-
-        async_to_sync(layer.group_send)(HUB_GROUP, batch)

@@ -430,9 +430,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     def _membership_now(self):
         user = self.user
+        # The account as it is now (membership_in asks is_signed_in, which reads is_active).
         user.is_active = get_user_model().objects.filter(pk=user.pk, is_active=True).exists()
-        if not user.is_active:
-            return None
         session = self.scope.get("session")
         key = getattr(session, "session_key", None)
         if key and not self._bearer() and not session.exists(key):
@@ -440,7 +439,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return membership_in(user, self.room)
 
     async def _resync(self):
-        """The layer dropped live frames to this room: send what is stored and was not sent."""
+        """Live frames to this room were lost on the way (a gap in the layer's numbers, or the
+        hub's bus reconnected): send what is stored and was not sent."""
         if self.room is None or self.held is not None:
             return
         after = min(self.sent) - 1 if self.sent else self.hello_last_id

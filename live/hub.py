@@ -183,7 +183,7 @@ class Hub:
         if last is not None and seq > last + 1:
             missing = seq - last - 1
             self.counts["dropped"] += missing
-            logger.warning("chat hub: %s frames to %s dropped by the layer", missing, target)
+            logger.warning("chat hub: %s frames to %s lost on the way", missing, target)
             self.put(target, {"type": "chat.resync"})
 
     def _catch_up_all(self):
